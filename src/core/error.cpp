@@ -1,0 +1,12 @@
+#include "strata/core/error.h"
+
+namespace strata::detail {
+
+// Out of line so that the throwing path is not inlined at every check site.
+void throw_value_error(std::string message) { throw ValueError(std::move(message)); }
+void throw_index_error(std::string message) { throw IndexError(std::move(message)); }
+void throw_key_error(std::string message) { throw KeyError(std::move(message)); }
+void throw_type_error(std::string message) { throw TypeError(std::move(message)); }
+void throw_io_error(std::string message) { throw IOError(std::move(message)); }
+
+}  // namespace strata::detail

@@ -1,0 +1,182 @@
+#include "strata/vision/image_io.h"
+
+#include <algorithm>
+#include <optional>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "opencv_tensor.h"
+#include "strata/core/error.h"
+#include "strata/core/file_io.h"
+
+namespace strata {
+namespace {
+
+struct Dimensions {
+  std::int64_t width = 0;
+  std::int64_t height = 0;
+};
+
+std::uint32_t read_be(const std::uint8_t* p, int n) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < n; ++i) v = (v << 8) | p[i];
+  return v;
+}
+
+bool is_jpeg(const std::vector<std::uint8_t>& b) { return b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF; }
+bool is_png(const std::vector<std::uint8_t>& b) {
+  static const std::uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  return b.size() >= 8 && std::equal(sig, sig + 8, b.begin());
+}
+
+// Width and height from the header alone, so a decompression bomb is refused before decoding.
+std::optional<Dimensions> header_dimensions(const std::vector<std::uint8_t>& b) {
+  if (is_png(b) && b.size() >= 24) return Dimensions{read_be(&b[16], 4), read_be(&b[20], 4)};
+  if (is_jpeg(b)) {
+    std::size_t i = 2;
+    while (i + 9 < b.size()) {
+      if (b[i] != 0xFF) return std::nullopt;
+      const std::uint8_t marker = b[i + 1];
+      if (marker == 0xFF) { ++i; continue; }
+      const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+      if (sof) return Dimensions{read_be(&b[i + 7], 2), read_be(&b[i + 5], 2)};
+      i += 2 + read_be(&b[i + 2], 2);
+    }
+  }
+  return std::nullopt;
+}
+
+// libjpeg only warns on a truncated scan and returns grey rows; PIL refuses such files, and so do
+// we. 0xFFD9 (end of image) cannot occur inside entropy-coded data, so a complete file has one
+// after its last start-of-scan (0xFFDA).
+bool jpeg_is_truncated(const std::vector<std::uint8_t>& b) {
+  std::size_t last_sos = 0, last_eoi = 0;
+  for (std::size_t i = 0; i + 1 < b.size(); ++i) {
+    if (b[i] != 0xFF) continue;
+    if (b[i + 1] == 0xDA) last_sos = i;
+    if (b[i + 1] == 0xD9) last_eoi = i;
+  }
+  return last_sos == 0 || last_eoi < last_sos;
+}
+
+int reduced_flag(int reduce) {
+  switch (reduce) {
+    case 2: return cv::IMREAD_REDUCED_COLOR_2;
+    case 4: return cv::IMREAD_REDUCED_COLOR_4;
+    case 8: return cv::IMREAD_REDUCED_COLOR_8;
+    default: return 0;
+  }
+}
+
+// Any decoded matrix -> 8-bit RGB.
+cv::Mat to_rgb8(cv::Mat mat) {
+  if (mat.depth() == CV_16U) {
+    cv::Mat eight;
+    mat.convertTo(eight, CV_8U, 1.0 / 257.0);
+    mat = eight;
+  } else if (mat.depth() != CV_8U) {
+    cv::Mat eight;
+    mat.convertTo(eight, CV_8U);
+    mat = eight;
+  }
+  cv::Mat rgb;
+  switch (mat.channels()) {
+    case 1: cv::cvtColor(mat, rgb, cv::COLOR_GRAY2RGB); break;
+    case 3: cv::cvtColor(mat, rgb, cv::COLOR_BGR2RGB); break;
+    case 4: cv::cvtColor(mat, rgb, cv::COLOR_BGRA2RGB); break;
+    default: STRATA_FAIL(IOError, "images with {} channels are not supported", mat.channels());
+  }
+  return rgb;
+}
+
+cv::Mat decode_checked(const std::vector<std::uint8_t>& bytes, const std::string& name, int flags,
+                       std::int64_t max_pixels) {
+  STRATA_CHECK_IO(!bytes.empty(), "'{}' is not a decodable image (0 bytes)", name);
+  if (auto dims = header_dimensions(bytes)) {
+    STRATA_CHECK_IO(dims->width > 0 && dims->height > 0, "'{}' is not a decodable image (its header says {}x{})",
+                    name, dims->width, dims->height);
+    STRATA_CHECK_IO(dims->width * dims->height <= max_pixels,
+                    "'{}' is {}x{} = {} pixels, above the limit of {} (ReadImageOptions::max_pixels); "
+                    "refused as a possible decompression bomb",
+                    name, dims->width, dims->height, dims->width * dims->height, max_pixels);
+  }
+  STRATA_CHECK_IO(!is_jpeg(bytes) || !jpeg_is_truncated(bytes), "'{}' is a truncated JPEG ({} bytes, no end marker)",
+                  name, bytes.size());
+  const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8U, const_cast<std::uint8_t*>(bytes.data()));
+  cv::Mat mat;
+  try {
+    mat = cv::imdecode(raw, flags);
+  } catch (const cv::Exception& e) {
+    STRATA_FAIL(IOError, "'{}' is not a decodable image ({} bytes): {}", name, bytes.size(), e.what());
+  }
+  STRATA_CHECK_IO(!mat.empty(), "'{}' is not a decodable image ({} bytes)", name, bytes.size());
+  return mat;
+}
+
+}  // namespace
+
+Value decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name, const ReadImageOptions& options) {
+  STRATA_CHECK(options.reduce == 1 || options.reduce == 2 || options.reduce == 4 || options.reduce == 8,
+               "read_image: reduce must be 1, 2, 4 or 8, got {}", options.reduce);
+  const int reduce = is_jpeg(bytes) ? reduced_flag(options.reduce) : 0;
+  const int flags = reduce ? (reduce | cv::IMREAD_IGNORE_ORIENTATION) : cv::IMREAD_UNCHANGED;
+  cv::Mat rgb = to_rgb8(decode_checked(bytes, name, flags, options.max_pixels));
+  return Value(Kind::Image, detail::tensor_from_mat(rgb));
+}
+
+Value read_image(const std::filesystem::path& path, const ReadImageOptions& options) {
+  return decode_image(read_file_bytes(path), path.string(), options);
+}
+
+Value read_mask(const std::filesystem::path& path) {
+  const auto bytes = read_file_bytes(path);
+  cv::Mat mat = decode_checked(bytes, path.string(), cv::IMREAD_UNCHANGED, ReadImageOptions{}.max_pixels);
+  if (mat.depth() != CV_8U) {
+    STRATA_CHECK_IO(mat.depth() == CV_16U, "read_mask: '{}' has an unsupported pixel depth", path.string());
+    STRATA_CHECK_IO(mat.channels() == 1, "read_mask: '{}' is a 16-bit colour image, not a mask", path.string());
+    double max_code = 0;
+    cv::minMaxLoc(mat, nullptr, &max_code);
+    STRATA_CHECK_IO(max_code <= 255, "read_mask: '{}' holds class code {} (above 255)", path.string(), max_code);
+    mat.convertTo(mat, CV_8U);
+  }
+  if (mat.channels() == 3) cv::cvtColor(mat, mat, cv::COLOR_BGR2GRAY);
+  if (mat.channels() == 4) cv::cvtColor(mat, mat, cv::COLOR_BGRA2GRAY);
+  return Value(Kind::Mask, detail::tensor_from_mat(mat, /*keep_2d=*/true));
+}
+
+void write_image(const std::filesystem::path& path, const Value& image, int jpeg_quality) {
+  STRATA_CHECK(jpeg_quality >= 0 && jpeg_quality <= 100, "write_image: jpeg_quality must be 0-100, got {}", jpeg_quality);
+  STRATA_CHECK_TYPE(image.is(Kind::Image) || image.is(Kind::TensorImage) || image.is(Kind::Mask),
+                    "write_image: '{}': expected an Image, TensorImage or Mask, got {}", path.string(),
+                    describe(image));
+  at::Tensor t = image.tensor().to(at::kCPU);
+  STRATA_CHECK_TYPE(t.scalar_type() == at::kByte, "write_image: '{}': expected uint8 pixels, got {}", path.string(),
+                    describe(image));
+  if (image.is(Kind::TensorImage)) {
+    STRATA_CHECK(t.dim() == 3, "write_image: '{}': a TensorImage must be [C, H, W], got {}", path.string(),
+                 shape_str(t.sizes()));
+    t = t.permute({1, 2, 0});
+  }
+  t = t.contiguous();
+  const int channels = t.dim() == 2 ? 1 : static_cast<int>(t.size(2));
+  STRATA_CHECK(channels == 1 || channels == 3 || channels == 4,
+               "write_image: '{}': expected 1, 3 or 4 channels, got shape {}", path.string(), shape_str(t.sizes()));
+  cv::Mat mat = detail::mat_view(t);
+  cv::Mat bgr;
+  if (channels == 3) cv::cvtColor(mat, bgr, cv::COLOR_RGB2BGR);
+  else if (channels == 4) cv::cvtColor(mat, bgr, cv::COLOR_RGBA2BGRA);
+  else bgr = mat;
+
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  STRATA_CHECK(ext == ".png" || ext == ".jpg" || ext == ".jpeg",
+               "write_image: '{}': unsupported extension '{}' (use .png, .jpg or .jpeg)", path.string(), ext);
+  std::vector<int> params;
+  if (ext != ".png") params = {cv::IMWRITE_JPEG_QUALITY, jpeg_quality};
+  std::vector<std::uint8_t> encoded;
+  STRATA_CHECK_IO(cv::imencode(ext, bgr, encoded, params), "write_image: '{}' could not be encoded", path.string());
+  write_file_atomic(path, encoded);
+}
+
+}  // namespace strata

@@ -1,0 +1,130 @@
+#include <ATen/ATen.h>
+
+#include "catch.h"
+#include "fixtures.h"
+#include "strata/core/error.h"
+#include "strata/vision/image_io.h"
+#include "strata/vision/resize.h"
+
+using strata::CropBox;
+using strata::Item;
+using strata::Kind;
+using strata::ResizeMethod;
+using strata::Split;
+using strata::TransformContext;
+using strata::Value;
+using strata_test::Contains;
+
+namespace {
+Value blank_image(int64_t h, int64_t w) { return Value(Kind::Image, at::zeros({h, w, 3}, at::kByte)); }
+}  // namespace
+
+TEST_CASE("resize_box: fastai's crop boxes (fastai.md 23.7)", "[vision]") {
+  // 500x375 landscape -> 224: 375x375 box, validation top-left (62, 0).
+  CHECK(strata::resize_box(500, 375, 224, ResizeMethod::Crop, 0.5, 0.5) == CropBox{62, 0, 375, 375});
+  // Portrait 375x500 -> validation (0, 62).
+  CHECK(strata::resize_box(375, 500, 224, ResizeMethod::Crop, 0.5, 0.5) == CropBox{0, 62, 375, 375});
+  // Training: top-left (int(r0 * 125), 0).
+  CHECK(strata::resize_box(500, 375, 224, ResizeMethod::Crop, 0.3, 0.9) == CropBox{37, 0, 375, 375});
+  // Resize((256, 128)) (h=256, w=128) on 640x480 -> 240x480 box at (200, 0).
+  CHECK(strata::resize_box(640, 480, {256, 128}, ResizeMethod::Crop, 0.5, 0.5) == CropBox{200, 0, 240, 480});
+}
+
+TEST_CASE("resize_box: pad and squish boxes", "[vision]") {
+  // Pad on 500x375: 500x500 box at (0, -62): 62 rows above, 63 below.
+  CHECK(strata::resize_box(500, 375, 224, ResizeMethod::Pad, 0.5, 0.5) == CropBox{0, -62, 500, 500});
+  CHECK(strata::resize_box(500, 375, 224, ResizeMethod::Squish, 0.1, 0.9) == CropBox{0, 0, 500, 375});
+}
+
+TEST_CASE("Resize: validation crops the centre; images bilinear, masks nearest", "[vision]") {
+  // Columns 0..99 hold their index: the centre crop of a 100x50 image starts at column 25.
+  auto cols = at::arange(100, at::kByte).view({1, 100}).expand({50, 100}).contiguous();
+  Item item{Value(Kind::Image, cols.unsqueeze(2).expand({50, 100, 3}).contiguous()), Value(Kind::Mask, cols),
+            Value::category(2)};
+  strata::Resize resize(50);
+  TransformContext valid{Split::Valid, nullptr};
+  Item out = resize(item, valid);
+  CHECK(out[0].tensor().sizes() == at::IntArrayRef({50, 50, 3}));
+  CHECK(at::equal(out[1].tensor(), cols.narrow(1, 25, 50)));
+  CHECK(at::equal(out[0].tensor().select(2, 1), cols.narrow(1, 25, 50)));
+  CHECK(out[2].tensor().item<int64_t>() == 2);
+}
+
+TEST_CASE("Resize: training draws one random offset per item, shared by image and mask", "[vision]") {
+  auto cols = at::arange(100, at::kByte).view({1, 100}).expand({50, 100}).contiguous();
+  strata::Resize resize(50);
+  std::set<int> lefts;
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    strata::Rng rng(seed);
+    TransformContext train{Split::Train, &rng};
+    Item out = resize(Item{Value(Kind::Image, cols.unsqueeze(2).expand({50, 100, 3}).contiguous()),
+                           Value(Kind::Mask, cols)},
+                      train);
+    const int left = out[1].tensor()[0][0].item<uint8_t>();
+    CHECK(out[0].tensor()[0][0][0].item<uint8_t>() == left);
+    lefts.insert(left);
+  }
+  CHECK(lefts.size() > 5);
+  TransformContext no_rng{Split::Train, nullptr};
+  CHECK_THROWS_WITH(resize(Item{blank_image(50, 100)}, no_rng), Contains("Resize: a random transform needs"));
+}
+
+TEST_CASE("Resize: pad with reflection mirrors the rows next to the edge", "[vision]") {
+  // 4 rows x 8 cols, padded to 8x8: 2 rows above (rows 2, 1 reflected) and 2 below.
+  auto rows = at::arange(4, at::kByte).view({4, 1}).expand({4, 8}).contiguous();
+  strata::Resize resize(8, ResizeMethod::Pad, strata::PadMode::Reflection);
+  TransformContext valid{Split::Valid, nullptr};
+  auto out = resize(Item{Value(Kind::Mask, rows)}, valid)[0].tensor();
+  CHECK(out.select(1, 0).to(at::kInt).equal(at::tensor({2, 1, 0, 1, 2, 3, 2, 1}, at::kInt)));
+  strata::Resize zeros(8, ResizeMethod::Pad, strata::PadMode::Zeros);
+  auto z = zeros(Item{Value(Kind::Mask, rows + 1)}, valid)[0].tensor();
+  CHECK(z.select(1, 0).to(at::kInt).equal(at::tensor({0, 0, 1, 2, 3, 4, 0, 0}, at::kInt)));
+}
+
+TEST_CASE("Resize: a real photo becomes size x size", "[vision]") {
+  auto img = strata::read_image(strata_test::opencv_samples() / "messi5.jpg");
+  strata::Resize resize({224, 160});
+  TransformContext valid{Split::Valid, nullptr};
+  CHECK(resize(img, valid).tensor().sizes() == at::IntArrayRef({224, 160, 3}));
+}
+
+TEST_CASE("Resize: refuses a tensor image and a non-positive size", "[vision]") {
+  strata::Resize resize(32);
+  TransformContext valid{Split::Valid, nullptr};
+  CHECK_THROWS_WITH(resize(Value(Kind::Image, at::zeros({3, 8, 8, 1}, at::kByte)), valid),
+                    Contains("an Image must be [H, W, C], got [3, 8, 8, 1]"));
+  CHECK_THROWS_WITH(strata::Resize(0), Contains("size must be positive"));
+}
+
+TEST_CASE("RandomResizedCrop: validation squishes to size + xtra then centre-crops (fastai.md 23.7)", "[vision]") {
+  CHECK(strata::RandomResizedCrop(224).validation_resize() == strata::ImageSize(256));
+  CHECK(strata::RandomResizedCrop(128).validation_resize() == strata::ImageSize(152));
+  CHECK(strata::RandomResizedCrop(192).validation_resize() == strata::ImageSize(224));
+  CHECK(strata::RandomResizedCrop(256).validation_resize() == strata::ImageSize(296));
+  CHECK(strata::RandomResizedCrop(64).validation_resize() == strata::ImageSize(80));
+  TransformContext valid{Split::Valid, nullptr};
+  strata::RandomResizedCrop rrc(64);
+  CHECK(rrc(blank_image(375, 500), valid).tensor().sizes() == at::IntArrayRef({64, 64, 3}));
+}
+
+TEST_CASE("RandomResizedCrop: training boxes respect scale and ratio bounds", "[vision]") {
+  strata::RandomResizedCrop::Options opts;
+  opts.min_scale = 0.35;
+  strata::RandomResizedCrop rrc(32, opts);
+  strata::Rng rng(3);
+  for (int i = 0; i < 200; ++i) {
+    const CropBox b = rrc.draw_box(500, 375, rng);
+    CHECK(b.left >= 0);
+    CHECK(b.top >= 0);
+    CHECK(b.left + b.width <= 500);
+    CHECK(b.top + b.height <= 375);
+    const double area = static_cast<double>(b.width * b.height) / (500.0 * 375.0);
+    CHECK(area >= 0.34);
+    const double ratio = static_cast<double>(b.width) / static_cast<double>(b.height);
+    CHECK(ratio >= 0.74);
+    CHECK(ratio <= 1.34);
+  }
+  TransformContext train{Split::Train, &rng};
+  CHECK(rrc(blank_image(375, 500), train).tensor().sizes() == at::IntArrayRef({32, 32, 3}));
+  CHECK_THROWS_WITH(strata::RandomResizedCrop(32, {0.0, 1.0, 0.75, 1.33, 0.14}), Contains("min_scale"));
+}
