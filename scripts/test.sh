@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds strata and its tests, and runs the whole test suite with CTest.
+# Exits non-zero on any failure.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${STRATA_BUILD_DIR:-$root/build}"
+
+stage() { echo; echo "== $1 ($(date +%H:%M:%S))"; }
+
+stage "dependencies"
+"$root/scripts/install-deps.sh" --tests
+
+stage "build (C++17, warnings are errors)"
+STRATA_BUILD_DIR="$build" "$root/scripts/build.sh" -DSTRATA_BUILD_TESTS=ON -DSTRATA_WERROR=ON
+
+stage "build the library and examples as C++20 (fmt checks format strings at compile time)"
+STRATA_BUILD_DIR="$build-cxx20" "$root/scripts/build.sh" -DCMAKE_CXX_STANDARD=20 -DSTRATA_BUILD_TESTS=OFF \
+  -DSTRATA_WERROR=ON
+
+stage "tests"
+cd "$build"
+ctest --output-on-failure --parallel "$(nproc)"
+stage "done"
