@@ -6,6 +6,7 @@ find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(nlohmann_json REQUIRED)
+find_package(CURL REQUIRED)
 
 message(STATUS "strata: LibTorch ${Torch_VERSION} (${TORCH_INSTALL_PREFIX}), OpenCV ${OpenCV_VERSION}, "
                "fmt ${fmt_VERSION}, spdlog ${spdlog_VERSION}")

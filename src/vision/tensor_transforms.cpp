@@ -6,8 +6,6 @@
 
 namespace strata {
 
-const Stats imagenet_stats{{0.485, 0.456, 0.406}, {0.229, 0.224, 0.225}};
-
 ToTensor::ToTensor() : Transform("ToTensor", 5) {
   define_encodes(Kind::Image, [](const Value& v, TransformContext&) {
     const auto& t = v.tensor();

@@ -1,21 +1,15 @@
 #pragma once
 /// ToTensor (item), IntToFloatTensor and Normalize (batch), each with a decodes that inverts it.
 
-#include <array>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
 
+#include "strata/core/stats.h"
 #include "strata/transforms/transform.h"
 
 namespace strata {
 
-/// ImageNet channel statistics (fastai: imagenet_stats), RGB.
-struct Stats {
-  std::vector<double> mean;
-  std::vector<double> std;
-};
-extern const Stats imagenet_stats;
 
 /// fastai ToTensor (order 5): Image uint8 [H, W, C] -> TensorImage uint8 [C, H, W];
 /// Mask [H, W] -> TensorMask int64 [H, W]. Decodes a TensorImage back to an Image.

@@ -1,0 +1,243 @@
+#include "strata/models/layers.h"
+
+#include <torch/nn/init.h>
+#include <torch/nn/modules/dropout.h>
+#include <torch/nn/modules/instancenorm.h>
+#include <torch/nn/modules/normalization.h>
+#include <torch/nn/modules/padding.h>
+#include <torch/nn/modules/pixelshuffle.h>
+
+#include "strata/core/error.h"
+
+#include "strata/models/sequential.h"
+
+namespace strata {
+
+// ---- small modules ---------------------------------------------------------------------------------
+
+AdaptiveConcatPool2dImpl::AdaptiveConcatPool2dImpl(int64_t size) : size_(size) { reset(); }
+
+void AdaptiveConcatPool2dImpl::reset() {
+  ap = register_module("ap", torch::nn::AdaptiveAvgPool2d(size_));
+  mp = register_module("mp", torch::nn::AdaptiveMaxPool2d(size_));
+}
+
+torch::Tensor AdaptiveConcatPool2dImpl::forward(const torch::Tensor& x) { return torch::cat({mp(x), ap(x)}, 1); }
+
+void AdaptiveConcatPool2dImpl::pretty_print(std::ostream& stream) const {
+  stream << "AdaptiveConcatPool2d(size=" << size_ << ")";
+}
+
+torch::Tensor FlattenImpl::forward(const torch::Tensor& x) { return full_ ? x.reshape({-1}) : x.reshape({x.size(0), -1}); }
+
+void FlattenImpl::pretty_print(std::ostream& stream) const {
+  stream << "Flatten(full=" << (full_ ? "True" : "False") << ")";
+}
+
+torch::Tensor SigmoidRangeImpl::forward(const torch::Tensor& x) { return torch::sigmoid(x) * (high_ - low_) + low_; }
+
+void SigmoidRangeImpl::pretty_print(std::ostream& stream) const {
+  stream << "SigmoidRange(low=" << low_ << ", high=" << high_ << ")";
+}
+
+// ---- norms -----------------------------------------------------------------------------------------
+
+namespace {
+
+void check_supported(NormType norm_type, const char* who) {
+  STRATA_CHECK(norm_type != NormType::Weight && norm_type != NormType::Spectral,
+               "{}: weight and spectral normalisation are not implemented yet; use NormType::None or Batch", who);
+}
+
+template <typename BN>
+BN fastai_bn(BN bn, NormType norm_type) {
+  torch::NoGradGuard no_grad;
+  bn->weight.fill_(norm_type == NormType::BatchZero ? 0.0 : 1.0);
+  bn->bias.fill_(1e-3);
+  return bn;
+}
+
+template <typename IN>
+IN fastai_instance_norm(IN norm, NormType norm_type) {
+  torch::NoGradGuard no_grad;
+  norm->weight.fill_(norm_type == NormType::InstanceZero ? 0.0 : 1.0);
+  norm->bias.fill_(1e-3);
+  return norm;
+}
+
+}  // namespace
+
+torch::nn::BatchNorm1d batch_norm_1d(int64_t nf, NormType norm_type) {
+  return fastai_bn(torch::nn::BatchNorm1d(nf), norm_type);
+}
+
+torch::nn::BatchNorm2d batch_norm_2d(int64_t nf, NormType norm_type) {
+  return fastai_bn(torch::nn::BatchNorm2d(nf), norm_type);
+}
+
+torch::nn::AnyModule batch_norm(int64_t nf, int64_t ndim, NormType norm_type) {
+  switch (ndim) {
+    case 1: return torch::nn::AnyModule(batch_norm_1d(nf, norm_type));
+    case 2: return torch::nn::AnyModule(batch_norm_2d(nf, norm_type));
+    case 3: return torch::nn::AnyModule(fastai_bn(torch::nn::BatchNorm3d(nf), norm_type));
+    default: STRATA_FAIL(ValueError, "batch_norm: ndim must be 1, 2 or 3, got {}", ndim);
+  }
+}
+
+std::vector<torch::nn::AnyModule> lin_bn_drop(int64_t n_in, int64_t n_out, bool bn, double p, bool relu,
+                                              bool lin_first) {
+  std::vector<torch::nn::AnyModule> norm_part;
+  if (bn) norm_part.emplace_back(batch_norm_1d(lin_first ? n_out : n_in));
+  if (p != 0.0) norm_part.emplace_back(torch::nn::Dropout(p));
+  std::vector<torch::nn::AnyModule> lin_part;
+  lin_part.emplace_back(torch::nn::Linear(torch::nn::LinearOptions(n_in, n_out).bias(!bn)));
+  if (relu) lin_part.emplace_back(torch::nn::ReLU(torch::nn::ReLUOptions(true)));
+  auto& first = lin_first ? lin_part : norm_part;
+  auto& second = lin_first ? norm_part : lin_part;
+  first.insert(first.end(), second.begin(), second.end());
+  return first;
+}
+
+// ---- ConvLayer -----------------------------------------------------------------------------------
+
+ConvLayerImpl::ConvLayerImpl(const ConvLayerOptions& o) {
+  check_supported(o.norm_type(), "ConvLayer");
+  const bool bn = o.norm_type() == NormType::Batch || o.norm_type() == NormType::BatchZero;
+  const bool inn = o.norm_type() == NormType::Instance || o.norm_type() == NormType::InstanceZero;
+  const int64_t padding = o.padding().value_or((o.kernel_size() - 1) / 2);
+  const bool bias = o.bias().value_or(!(bn || inn));
+  torch::nn::Conv2d conv(torch::nn::Conv2dOptions(o.in_channels(), o.out_channels(), o.kernel_size())
+                             .stride(o.stride())
+                             .padding(padding)
+                             .groups(o.groups())
+                             .bias(bias));
+  {
+    // fastai init_linear: ReLU => kaiming_uniform (a=0); no activation keeps PyTorch's init.
+    torch::NoGradGuard no_grad;
+    if (o.relu()) torch::nn::init::kaiming_uniform_(conv->weight, 0.0);
+    if (bias) {
+      if (o.bias_std() == 0.0) conv->bias.zero_();
+      else conv->bias.normal_(0.0, o.bias_std());
+    }
+  }
+  std::vector<torch::nn::AnyModule> post;
+  if (bn) post.emplace_back(batch_norm_2d(o.out_channels(), o.norm_type()));
+  if (inn) {
+    post.emplace_back(fastai_instance_norm(
+        torch::nn::InstanceNorm2d(torch::nn::InstanceNorm2dOptions(o.out_channels()).affine(true)), o.norm_type()));
+  }
+  torch::nn::AnyModule act;
+  if (o.relu()) act = torch::nn::AnyModule(torch::nn::ReLU());
+  push_back(conv);
+  if (!o.bn_first() && o.relu()) push_back(act);
+  for (auto& m : post) push_back(m);
+  if (o.bn_first() && o.relu()) push_back(act);
+}
+
+// ---- ResBlock ------------------------------------------------------------------------------------
+
+ResBlockImpl::ResBlockImpl(int64_t expansion, int64_t ni, int64_t nf, int64_t stride, NormType norm_type)
+    : expansion_(expansion), ni_(ni), nf_(nf), stride_(stride), norm_type_(norm_type) {
+  STRATA_CHECK(expansion == 1 || expansion == 4, "ResBlock: expansion must be 1 or 4, got {}", expansion);
+  reset();
+}
+
+void ResBlockImpl::reset() {
+  const NormType norm2 = norm_type_ == NormType::Batch      ? NormType::BatchZero
+                         : norm_type_ == NormType::Instance ? NormType::InstanceZero
+                                                            : norm_type_;
+  const int64_t nh2 = nf_, nh1 = nh2;
+  const int64_t nf = nf_ * expansion_, ni = ni_ * expansion_;
+  Sequential conv;
+  if (expansion_ == 1) {
+    conv->push_back(ConvLayer(ConvLayerOptions(ni, nh2).stride(stride_).norm_type(norm_type_)));
+    conv->push_back(ConvLayer(ConvLayerOptions(nh2, nf).norm_type(norm2).relu(false)));
+  } else {
+    conv->push_back(ConvLayer(ConvLayerOptions(ni, nh1).kernel_size(1).norm_type(norm_type_)));
+    conv->push_back(ConvLayer(ConvLayerOptions(nh1, nh2).stride(stride_).norm_type(norm_type_)));
+    conv->push_back(ConvLayer(ConvLayerOptions(nh2, nf).kernel_size(1).norm_type(norm2).relu(false)));
+  }
+  convpath = register_module("convpath", conv);
+  Sequential id;
+  if (stride_ != 1)
+    id->push_back(torch::nn::AvgPool2d(torch::nn::AvgPool2dOptions(stride_).ceil_mode(true)));
+  if (ni != nf) id->push_back(ConvLayer(ConvLayerOptions(ni, nf).kernel_size(1).relu(false)));
+  idpath = register_module("idpath", id);
+}
+
+torch::Tensor ResBlockImpl::forward(const torch::Tensor& x) {
+  torch::Tensor identity = idpath->is_empty() ? x : idpath->forward(x);
+  return torch::relu(convpath->forward(x) + identity);
+}
+
+// ---- ICNR / PixelShuffle ----------------------------------------------------------------------------
+
+torch::Tensor icnr_init(const torch::Tensor& weight, int64_t scale) {
+  STRATA_CHECK(weight.dim() == 4, "icnr_init: expected a [out, in, h, w] weight, got {}", shape_str(weight.sizes()));
+  const int64_t ni = weight.size(0), nf = weight.size(1), h = weight.size(2), w = weight.size(3);
+  STRATA_CHECK(ni % (scale * scale) == 0, "icnr_init: {} output channels are not divisible by scale^2 = {}", ni,
+               scale * scale);
+  const int64_t ni2 = ni / (scale * scale);
+  torch::Tensor k = torch::zeros({ni2, nf, h, w}, weight.options());
+  torch::nn::init::kaiming_normal_(k);
+  k = k.transpose(0, 1).contiguous().view({nf, ni2, -1});
+  k = k.repeat({1, 1, scale * scale});
+  return k.contiguous().view({nf, ni, h, w}).transpose(0, 1);
+}
+
+PixelShuffleICNRImpl::PixelShuffleICNRImpl(int64_t ni, std::optional<int64_t> nf, int64_t scale, bool blur,
+                                           NormType norm_type, bool relu) {
+  check_supported(norm_type, "PixelShuffle_ICNR");
+  const int64_t out = nf.value_or(ni);
+  ConvLayer conv(ConvLayerOptions(ni, out * scale * scale).kernel_size(1).norm_type(norm_type).relu(relu).bias_std(0));
+  {
+    torch::NoGradGuard no_grad;
+    conv->conv()->weight.copy_(icnr_init(conv->conv()->weight, scale));
+  }
+  push_back(conv);
+  push_back(torch::nn::PixelShuffle(scale));
+  if (blur) {
+    push_back(torch::nn::ReplicationPad2d(torch::nn::ReplicationPad2dOptions({1, 0, 1, 0})));
+    push_back(torch::nn::AvgPool2d(torch::nn::AvgPool2dOptions(2).stride(1)));
+  }
+}
+
+// ---- init and introspection -------------------------------------------------------------------------
+
+std::string layer_type(const torch::nn::Module& module) {
+  std::string name = module.name();
+  const auto colon = name.rfind("::");
+  if (colon != std::string::npos) name = name.substr(colon + 2);
+  if (name.size() > 4 && name.compare(name.size() - 4, 4, "Impl") == 0) name.resize(name.size() - 4);
+  if (name == "PixelShuffleICNR") return "PixelShuffle_ICNR";
+  return name;
+}
+
+bool is_norm_layer(const torch::nn::Module& module) {
+  const std::string t = layer_type(module);
+  return t == "BatchNorm1d" || t == "BatchNorm2d" || t == "BatchNorm3d" || t == "InstanceNorm1d" ||
+         t == "InstanceNorm2d" || t == "InstanceNorm3d" || t == "LayerNorm";
+}
+
+void apply_init(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  // fastai cond_init: not a norm layer, and its first parameter requires grad.
+  auto init_one = [](torch::nn::Module& m) {
+    if (is_norm_layer(m)) return;
+    const auto own = m.named_parameters(/*recurse=*/false);
+    if (own.is_empty() || !own.begin()->value().requires_grad()) return;
+    if (auto* w = own.find("weight")) torch::nn::init::kaiming_normal_(*w);
+    if (auto* b = own.find("bias")) b->zero_();
+  };
+  init_one(module);
+  for (const auto& child : module.modules(/*include_self=*/false)) init_one(*child);
+}
+
+int64_t count_parameters(const torch::nn::Module& module, bool trainable_only) {
+  int64_t n = 0;
+  for (const auto& p : module.parameters())
+    if (!trainable_only || p.requires_grad()) n += p.numel();
+  return n;
+}
+
+}  // namespace strata
