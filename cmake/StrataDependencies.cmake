@@ -7,6 +7,7 @@ find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(nlohmann_json REQUIRED)
 find_package(CURL REQUIRED)
+find_package(ZLIB REQUIRED)
 
 message(STATUS "strata: LibTorch ${Torch_VERSION} (${TORCH_INSTALL_PREFIX}), OpenCV ${OpenCV_VERSION}, "
                "fmt ${fmt_VERSION}, spdlog ${spdlog_VERSION}")

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build ccache pkg-config git
-  libtorch-dev libopencv-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev
+  libtorch-dev libopencv-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev zlib1g-dev
   # Debian's LibTorch calls whatever libblas.so.3 is installed; OpenBLAS is ~25x faster than the
   # reference BLAS for a 1024x1024 matmul (the alternatives system routes LibTorch to it).
   libopenblas0-pthread

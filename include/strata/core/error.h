@@ -56,6 +56,10 @@ namespace detail {
 [[noreturn]] void throw_io_error(std::string message);
 }  // namespace detail
 
+/// Rethrows the exception being handled with `context` prepended to its message, keeping its
+/// strata::Error subclass (other exceptions become strata::Error). Call inside a catch block.
+[[noreturn]] void rethrow_with_context(const std::string& context);
+
 /// Formats a shape as "[2, 3, 224, 224]" for messages.
 template <typename Sizes>
 std::string shape_str(const Sizes& sizes) {

@@ -1,0 +1,112 @@
+#pragma once
+/// fastai DataLoader in C++: worker threads, a bounded prefetch, and results that depend only on
+/// (seed, epoch, index), never on the number of workers or their timing.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <c10/core/Device.h>
+
+#include "strata/data/collate.h"
+#include "strata/data/item_source.h"
+#include "strata/transforms/pipeline.h"
+
+namespace strata {
+
+struct DataLoaderOptions {
+  /// batch size (fastai bs)
+  TORCH_ARG(std::int64_t, bs) = 64;
+  /// a new random order every epoch (fastai: training loaders)
+  TORCH_ARG(bool, shuffle) = false;
+  /// drop the last partial batch (fastai: training loaders)
+  TORCH_ARG(bool, drop_last) = false;
+  /// worker threads building batches; 0: in the calling thread; -1: one per hardware thread
+  TORCH_ARG(int, num_workers) = -1;
+  /// batches prepared ahead of the consumer (0: 2 per worker)
+  TORCH_ARG(int, prefetch) = 0;
+  /// seed of shuffling and of every item's random transforms (nullopt: strata::default_seed())
+  TORCH_ARG(std::optional<std::uint64_t>, seed) = std::nullopt;
+  /// where batches go before after_batch runs (fastai device)
+  TORCH_ARG(c10::Device, device) = c10::Device(c10::kCPU);
+  /// page-locked batches and non_blocking copies (CUDA only; ignored on CPU)
+  TORCH_ARG(bool, pin_memory) = false;
+  /// per item, in the worker (fastai after_item)
+  TORCH_ARG(Pipeline, after_item) = {};
+  /// on the list of items before collating, in the worker (fastai before_batch)
+  TORCH_ARG(std::function<std::vector<Item>(std::vector<Item>)>, before_batch) = nullptr;
+  /// per batch, on `device`, in the consuming thread (fastai after_batch)
+  TORCH_ARG(Pipeline, after_batch) = {};
+  /// how items become a batch (fastai create_batch)
+  TORCH_ARG(CollateFn, collate) = [](const std::vector<Item>& items) { return ::strata::collate(items); };
+};
+
+/// Iterate with `for (Item batch : loader)`: every full pass is one epoch; the next pass uses the
+/// next epoch's order and augmentation. Errors from workers surface in the consuming thread with
+/// the batch, the item index and the raw item (file name); stopping early or throwing joins every
+/// worker.
+class DataLoader {
+ public:
+  DataLoader(ItemSourcePtr source, DataLoaderOptions options);
+
+  /// Number of batches per epoch (fastai len(dl)).
+  std::size_t size() const;
+  std::size_t n_items() const { return source_->size(); }
+  const DataLoaderOptions& options() const { return options_; }
+  const ItemSourcePtr& source() const { return source_; }
+  /// The epoch the next iteration will use (each iteration then advances it).
+  std::uint64_t epoch() const { return epoch_; }
+  void set_epoch(std::uint64_t epoch) { epoch_ = epoch; }
+  /// A copy with other options (fastai dl.new), e.g. shuffle off for predictions.
+  DataLoader with_options(DataLoaderOptions options) const { return DataLoader(source_, std::move(options)); }
+
+  /// The order of item indices for `epoch`.
+  std::vector<std::size_t> order(std::uint64_t epoch) const;
+  /// Batch `b` of `epoch` built in the calling thread, before device transfer and after_batch.
+  Item build_batch(std::uint64_t epoch, std::size_t b, const std::vector<std::size_t>& order) const;
+  /// Moves collated batch `b` of `epoch` to the device and runs after_batch (what iteration does
+  /// last; random batch transforms draw from a generator of (seed, epoch, b)).
+  Item finish_batch(Item batch, std::uint64_t epoch, std::size_t b) const;
+  /// The first batch of the next epoch (fastai one_batch), without advancing the epoch.
+  Item one_batch() const;
+  /// Undoes after_batch then the item transforms' decodes, for display: a batch of uint8 images
+  /// and category indices (decode single items with source()->decode).
+  Item decode_batch(Item batch) const;
+
+  class Iterator;
+  Iterator begin();
+  Iterator end();
+
+ private:
+  ItemSourcePtr source_;
+  DataLoaderOptions options_;
+  std::uint64_t seed_;
+  std::uint64_t epoch_ = 0;
+};
+
+class DataLoader::Iterator {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = Item;
+  using difference_type = std::ptrdiff_t;
+  using pointer = Item*;
+  using reference = Item&;
+
+  Iterator() = default;
+  Item& operator*() { return current_; }
+  Iterator& operator++();
+  bool operator==(const Iterator& other) const { return done() == other.done(); }
+  bool operator!=(const Iterator& other) const { return !(*this == other); }
+
+ private:
+  friend class DataLoader;
+  class Stream;
+  explicit Iterator(std::shared_ptr<Stream> stream);
+  bool done() const { return !stream_; }
+  std::shared_ptr<Stream> stream_;
+  Item current_;
+};
+
+}  // namespace strata

@@ -1,0 +1,203 @@
+#include "strata/data/data_loader.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <thread>
+
+#include <ATen/ATen.h>
+
+#include "strata/core/error.h"
+
+namespace strata {
+namespace {
+// Distinct streams of the loader's seed: the order of an epoch, and each batch's transforms.
+constexpr std::uint64_t kOrderStream = 0x0D4E5;
+constexpr std::uint64_t kBatchStream = 0xBA7C4;
+}  // namespace
+
+DataLoader::DataLoader(ItemSourcePtr source, DataLoaderOptions options)
+    : source_(std::move(source)), options_(std::move(options)), seed_(options_.seed().value_or(default_seed())) {
+  STRATA_CHECK(source_ != nullptr, "DataLoader: the item source is null");
+  STRATA_CHECK(options_.bs() > 0, "DataLoader: bs must be positive, got {}", options_.bs());
+  STRATA_CHECK(options_.num_workers() >= -1, "DataLoader: num_workers must be >= -1, got {}", options_.num_workers());
+  if (options_.num_workers() == -1)
+    options_.num_workers(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  if (options_.prefetch() <= 0) options_.prefetch(2 * std::max(1, options_.num_workers()));
+  STRATA_CHECK(static_cast<bool>(options_.collate()), "DataLoader: collate must be a function");
+}
+
+std::size_t DataLoader::size() const {
+  const std::size_t n = source_->size(), bs = static_cast<std::size_t>(options_.bs());
+  return options_.drop_last() ? n / bs : (n + bs - 1) / bs;
+}
+
+std::vector<std::size_t> DataLoader::order(std::uint64_t epoch) const {
+  std::vector<std::size_t> idx(source_->size());
+  std::iota(idx.begin(), idx.end(), std::size_t{0});
+  if (options_.shuffle()) {
+    Rng rng(derive_seed({seed_, epoch, kOrderStream}));
+    std::shuffle(idx.begin(), idx.end(), rng.engine());
+  }
+  return idx;
+}
+
+Item DataLoader::build_batch(std::uint64_t epoch, std::size_t b, const std::vector<std::size_t>& order) const {
+  const std::size_t bs = static_cast<std::size_t>(options_.bs());
+  const std::size_t start = b * bs, end = std::min(start + bs, order.size());
+  STRATA_CHECK_INDEX(start < end, "DataLoader: batch {} is out of range ({} items, bs {})", b, order.size(), bs);
+  std::vector<Item> items;
+  items.reserve(end - start);
+  for (std::size_t k = start; k < end; ++k) {
+    const std::size_t idx = order[k];
+    try {
+      Rng rng(derive_seed({seed_, epoch, idx}));
+      TransformContext ctx{source_->split(), &rng};
+      Item item = source_->get(idx, ctx);
+      items.push_back(options_.after_item()(std::move(item), ctx));
+    } catch (...) {
+      rethrow_with_context(
+          fmt::format("DataLoader: item {} ({}) of batch {}: ", idx, source_->describe_raw(idx), b));
+    }
+  }
+  try {
+    if (options_.before_batch()) items = options_.before_batch()(std::move(items));
+    Item batch = options_.collate()(items);
+    if (options_.pin_memory() && options_.device().is_cuda())
+      for (auto& v : batch) v = v.with(v.tensor().pin_memory());
+    return batch;
+  } catch (...) {
+    rethrow_with_context(fmt::format("DataLoader: batch {}: ", b));
+  }
+}
+
+Item DataLoader::finish_batch(Item batch, std::uint64_t epoch, std::size_t b) const {
+  const bool non_blocking = options_.pin_memory() && options_.device().is_cuda();
+  for (auto& v : batch)
+    if (!v.is_text()) v = v.with(v.tensor().to(options_.device(), non_blocking));
+  Rng rng(derive_seed({seed_, epoch, b, kBatchStream}));
+  TransformContext ctx{source_->split(), &rng};
+  return options_.after_batch()(std::move(batch), ctx);
+}
+
+Item DataLoader::one_batch() const {
+  STRATA_CHECK(size() > 0, "one_batch: the loader has no batch ({} items, bs {}, drop_last {})", source_->size(),
+               options_.bs(), options_.drop_last());
+  const auto idx = order(epoch_);
+  return finish_batch(build_batch(epoch_, 0, idx), epoch_, 0);
+}
+
+Item DataLoader::decode_batch(Item batch) const {
+  batch = options_.after_batch().decode(std::move(batch));
+  for (auto& v : batch)
+    if (!v.is_text()) v = v.with(v.tensor().to(at::kCPU));
+  return source_->decode(options_.after_item().decode(std::move(batch)));
+}
+
+// ---- iteration --------------------------------------------------------------------------------
+
+class DataLoader::Iterator::Stream {
+ public:
+  Stream(DataLoader loader, std::uint64_t epoch)
+      : loader_(std::move(loader)), epoch_(epoch), order_(loader_.order(epoch)), n_batches_(loader_.size()) {
+    const int workers = loader_.options().num_workers();
+    for (int w = 0; w < workers && static_cast<std::size_t>(w) < n_batches_; ++w) threads_.emplace_back([this] { work(); });
+  }
+
+  ~Stream() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    space_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+  /// The next batch, or false at the end of the epoch. Rethrows a worker's error.
+  bool next(Item& out) {
+    if (next_out_ >= n_batches_) return false;
+    const std::size_t b = next_out_;
+    Item batch;
+    if (threads_.empty()) {
+      batch = loader_.build_batch(epoch_, b, order_);
+    } else {
+      std::unique_lock<std::mutex> lock(mutex_);
+      ready_.wait(lock, [&] { return results_.count(b) != 0; });
+      Result r = std::move(results_[b]);
+      results_.erase(b);
+      ++next_out_;
+      lock.unlock();
+      space_.notify_all();
+      if (r.error) std::rethrow_exception(r.error);
+      out = loader_.finish_batch(std::move(r.batch), epoch_, b);
+      return true;
+    }
+    ++next_out_;
+    out = loader_.finish_batch(std::move(batch), epoch_, b);
+    return true;
+  }
+
+ private:
+  struct Result {
+    Item batch;
+    std::exception_ptr error;
+  };
+
+  void work() {
+    const auto prefetch = static_cast<std::size_t>(loader_.options().prefetch());
+    while (true) {
+      std::size_t b = 0;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        space_.wait(lock, [&] { return stop_ || next_task_ >= n_batches_ || next_task_ < next_out_ + prefetch; });
+        if (stop_ || next_task_ >= n_batches_) return;
+        b = next_task_++;
+      }
+      Result r;
+      try {
+        r.batch = loader_.build_batch(epoch_, b, order_);
+      } catch (...) {
+        r.error = std::current_exception();
+      }
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        results_[b] = std::move(r);
+      }
+      ready_.notify_all();
+    }
+  }
+
+  DataLoader loader_;
+  std::uint64_t epoch_;
+  std::vector<std::size_t> order_;
+  std::size_t n_batches_;
+  std::vector<std::thread> threads_;
+  std::mutex mutex_;
+  std::condition_variable ready_, space_;
+  std::map<std::size_t, Result> results_;
+  std::size_t next_task_ = 0, next_out_ = 0;
+  bool stop_ = false;
+};
+
+DataLoader::Iterator::Iterator(std::shared_ptr<Stream> stream) : stream_(std::move(stream)) {
+  if (!stream_->next(current_)) stream_.reset();
+}
+
+DataLoader::Iterator& DataLoader::Iterator::operator++() {
+  if (stream_ && !stream_->next(current_)) stream_.reset();
+  return *this;
+}
+
+DataLoader::Iterator DataLoader::begin() {
+  const std::uint64_t epoch = epoch_++;
+  return Iterator(std::make_shared<Iterator::Stream>(*this, epoch));
+}
+
+DataLoader::Iterator DataLoader::end() { return Iterator(); }
+
+}  // namespace strata

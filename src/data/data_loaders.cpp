@@ -1,0 +1,59 @@
+#include "strata/data/data_loaders.h"
+
+#include "strata/core/error.h"
+#include "strata/data/category.h"
+
+namespace strata {
+
+DataLoaders::DataLoaders(DataLoader train, DataLoader valid, std::vector<std::string> vocab, int n_inp,
+                         std::filesystem::path path)
+    : loaders_{std::move(train), std::move(valid)}, vocab_(std::move(vocab)), n_inp_(n_inp), path_(std::move(path)) {}
+
+DataLoader& DataLoaders::operator[](std::size_t i) {
+  STRATA_CHECK_INDEX(i < 2, "DataLoaders: index {} (0 is training, 1 is validation)", i);
+  return loaders_[i];
+}
+
+std::pair<Item, Item> DataLoaders::split_batch(const Item& batch) const {
+  const std::size_t n = n_inp_ >= 0 ? static_cast<std::size_t>(n_inp_) : (batch.size() > 1 ? batch.size() - 1 : 1);
+  STRATA_CHECK(n <= batch.size(), "DataLoaders: n_inp {} but the batch has {} values", n, batch.size());
+  return {Item(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(n)),
+          Item(batch.begin() + static_cast<std::ptrdiff_t>(n), batch.end())};
+}
+
+std::vector<std::string> find_vocab(const Pipeline& pipeline) {
+  for (const auto& t : pipeline.transforms())
+    if (auto* c = dynamic_cast<const Categorize*>(t.get())) return c->vocab().vocab();
+  return {};
+}
+
+namespace {
+
+DataLoaders make(ItemSourcePtr train, ItemSourcePtr valid, const DataLoadersOptions& o, std::vector<std::string> vocab) {
+  DataLoaderOptions base;
+  base.num_workers(o.num_workers()).seed(o.seed()).device(o.device()).pin_memory(o.pin_memory());
+  base.after_item(o.after_item()).before_batch(o.before_batch()).after_batch(o.after_batch());
+  DataLoaderOptions t = base, v = base;
+  t.bs(o.bs()).shuffle(o.shuffle_train()).drop_last(o.drop_last_train());
+  v.bs(o.val_bs().value_or(o.bs())).shuffle(false).drop_last(false);
+  DataLoader train_dl(std::move(train), t);
+  STRATA_CHECK(train_dl.size() > 0,
+               "dataloaders: the training set ({} items) makes no full batch of {}; lower bs or add items",
+               train_dl.n_items(), o.bs());
+  return DataLoaders(std::move(train_dl), DataLoader(std::move(valid), v), std::move(vocab), o.n_inp());
+}
+
+}  // namespace
+
+DataLoaders dataloaders(const TfmdLists& lists, const DataLoadersOptions& options) {
+  return make(lists.train(), lists.valid(), options, find_vocab(lists.tfms()));
+}
+
+DataLoaders dataloaders(const Datasets& datasets, const DataLoadersOptions& options) {
+  std::vector<std::string> vocab;
+  for (const auto& p : datasets.tfms())
+    if (vocab.empty()) vocab = find_vocab(p);
+  return make(datasets.train(), datasets.valid(), options, std::move(vocab));
+}
+
+}  // namespace strata
