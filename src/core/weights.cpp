@@ -135,11 +135,13 @@ PickleValue read_legacy(const fs::path& path) {
   return root;
 }
 
-StateDict state_dict_from(const PickleValue& root, const std::string& what) {
+}  // namespace
+
+StateDict to_state_dict(const PickleValue& root, const std::string& what) {
   STRATA_CHECK_IO(root.is(PickleValue::Type::Dict), "'{}' holds a {}, not a state dict", what, root.type_name());
   for (const char* nested : {"model", "state_dict"}) {
     const PickleValue* inner = root.find(nested);
-    if (inner && inner->is(PickleValue::Type::Dict)) return state_dict_from(*inner, what);
+    if (inner && inner->is(PickleValue::Type::Dict)) return to_state_dict(*inner, what);
   }
   StateDict out;
   for (const auto& [k, v] : root.as_pairs()) {
@@ -151,6 +153,8 @@ StateDict state_dict_from(const PickleValue& root, const std::string& what) {
   }
   return out;
 }
+
+namespace {
 
 // ---- the pickler used by save_pth ------------------------------------------------------------------
 
@@ -299,7 +303,7 @@ PickleValue read_pth(const fs::path& path) {
 
 StateDict read_state_dict(const fs::path& path) {
   if (detect_weight_format(path) == WeightFormat::Safetensors) return read_safetensors(path);
-  return state_dict_from(read_pth(path), path.string());
+  return to_state_dict(read_pth(path), path.string());
 }
 
 StateDict read_safetensors(const fs::path& path) {

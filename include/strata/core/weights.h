@@ -43,6 +43,10 @@ void save_pth(const StateDict& state, const std::filesystem::path& path);
 /// Writes a state dict as .safetensors (atomic).
 void save_safetensors(const StateDict& state, const std::filesystem::path& path);
 
+/// The state dict inside an unpickled .pth object (the dict itself, or its 'model' / 'state_dict'
+/// entry); IOError mentioning `what` when it holds something else.
+StateDict to_state_dict(const PickleValue& root, const std::string& what);
+
 /// A Dict PickleValue holding the state dict's tensors, in order.
 PickleValue to_pickle(const StateDict& state);
 

@@ -1,0 +1,26 @@
+#pragma once
+/// fastai ProgressCallback (order 60): the epoch table, and a live progress bar on a terminal.
+
+#include "strata/callbacks/callback.h"
+
+namespace strata {
+
+class ProgressCallback : public Callback {
+ public:
+  std::string name() const override { return "progress"; }
+  int order() const override { return 60; }
+  void before_fit(Learner& l) override;
+  void before_train(Learner& l) override { start_bar(l); }
+  void before_validate(Learner& l) override { start_bar(l); }
+  void after_batch(Learner& l) override;
+  void after_train(Learner& l) override { end_bar(l); }
+  void after_validate(Learner& l) override { end_bar(l); }
+
+ private:
+  void start_bar(Learner& l);
+  void end_bar(Learner& l);
+  bool tty_ = false;
+  bool bar_ = false;
+};
+
+}  // namespace strata

@@ -1,0 +1,109 @@
+#include "strata/learner/recorder.h"
+
+#include <cmath>
+
+#include <torch/torch.h>
+
+#include "strata/learner/learner.h"
+
+namespace strata {
+
+void AvgSmoothLoss::accumulate(double loss) {
+  ++count_;
+  val_ = beta_ * val_ + (1 - beta_) * loss;
+}
+
+double AvgSmoothLoss::value() const {
+  return count_ ? val_ / (1 - std::pow(beta_, static_cast<double>(count_))) : 0.0;
+}
+
+void Recorder::before_fit(Learner& l) {
+  lrs.clear();
+  losses.clear();
+  values.clear();
+  iters.clear();
+  hps.clear();
+  smooth_.reset();
+  metric_names = {"epoch", "train_loss", "valid_loss"};
+  for (const auto& m : l.metrics()) metric_names.push_back(m->name());
+  metric_names.push_back("time");
+}
+
+void Recorder::before_epoch(Learner&) {
+  start_ = std::chrono::steady_clock::now();
+  row_.clear();
+  train_done_ = valid_done_ = false;
+}
+
+void Recorder::before_validate(Learner& l) {
+  valid_total_ = 0;
+  valid_count_ = 0;
+  for (auto& m : l.metrics()) m->reset();
+}
+
+void Recorder::after_batch(Learner& l) {
+  if (l.yb.empty()) return;
+  if (l.training) {
+    smooth_.accumulate(l.loss.item<double>());
+    l.smooth_loss = smooth_.value();
+    lrs.push_back(l.opt().hypers().back().at("lr"));
+    losses.push_back(l.smooth_loss);
+    return;
+  }
+  const auto& target = l.yb[0].tensor();
+  const std::int64_t bs = target.dim() ? target.size(0) : 1;
+  valid_total_ += l.loss.item<double>() * static_cast<double>(bs);
+  valid_count_ += bs;
+  for (auto& m : l.metrics()) m->accumulate(l.pred, target);
+}
+
+void Recorder::after_cancel_train(Learner&) { train_done_ = false; }
+
+void Recorder::after_train(Learner&) {
+  row_.push_back(smooth_.count() ? std::optional<double>(smooth_.value()) : std::nullopt);
+  train_done_ = true;
+}
+
+void Recorder::after_cancel_validate(Learner&) { valid_done_ = false; }
+
+void Recorder::after_validate(Learner& l) {
+  if (!train_done_) row_.push_back(std::nullopt);
+  row_.push_back(valid_count_ ? std::optional<double>(valid_total_ / static_cast<double>(valid_count_)) : std::nullopt);
+  for (auto& m : l.metrics()) row_.push_back(m->value());
+  valid_done_ = true;
+}
+
+void Recorder::after_epoch(Learner& l) {
+  while (row_.size() < metric_names.size() - 2) row_.push_back(std::nullopt);
+  values.push_back(row_);
+  iters.push_back(smooth_.count());
+  if (!l.logging) return;
+  std::vector<std::string> cells{std::to_string(l.epoch)};
+  for (const auto& v : row_) cells.push_back(v ? fmt::format("{:.6f}", *v) : std::string(""));
+  cells.push_back(format_time(std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count()));
+  l.logger(cells);
+}
+
+std::vector<std::optional<double>> Recorder::final_record() const {
+  return values.empty() ? std::vector<std::optional<double>>{} : values.back();
+}
+
+std::string format_table_header(const std::vector<std::string>& header) {
+  std::string out;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    if (i) out += "  ";
+    out += fmt::format("{:<8}", header[i]);
+  }
+  return out;
+}
+
+std::string format_table_row(const std::vector<std::string>& cells, const std::vector<std::string>& header) {
+  std::string out;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    const std::size_t width = i < header.size() ? std::max<std::size_t>(8, header[i].size()) : 8;
+    out += cells[i] + std::string(2 + width - std::min(width, cells[i].size()), ' ');
+  }
+  return out;
+}
+
+}  // namespace strata
