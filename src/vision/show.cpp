@@ -1,0 +1,137 @@
+#include "strata/vision/show.h"
+
+#include <cmath>
+
+#include <ATen/ATen.h>
+#include <opencv2/imgproc.hpp>
+#include <torch/torch.h>
+
+#include "opencv_tensor.h"
+#include "strata/core/error.h"
+#include "strata/core/file_io.h"
+#include "strata/learner/learner.h"
+#include "strata/vision/image_io.h"
+
+namespace strata {
+namespace {
+
+std::string title_of(const at::Tensor& label, const std::vector<std::string>& vocab) {
+  const auto i = label.item<std::int64_t>();
+  if (i >= 0 && static_cast<std::size_t>(i) < vocab.size()) return vocab[static_cast<std::size_t>(i)];
+  return std::to_string(i);
+}
+
+// The display images of a decoded batch: one per item, pairs joined side by side.
+std::vector<at::Tensor> display_images(const Item& decoded, std::int64_t n) {
+  std::vector<std::size_t> image_positions;
+  for (std::size_t k = 0; k < decoded.size(); ++k)
+    if (decoded[k].is(Kind::Image)) image_positions.push_back(k);
+  STRATA_CHECK(!image_positions.empty(), "show_batch: the decoded batch holds no image ({})", describe(decoded));
+  std::vector<at::Tensor> out;
+  for (std::int64_t i = 0; i < n; ++i) {
+    at::Tensor img = decoded[image_positions[0]].tensor()[i];
+    if (image_positions.size() > 1) img = side_by_side(img, decoded[image_positions[1]].tensor()[i]);
+    out.push_back(img);
+  }
+  return out;
+}
+
+const Value* first_category(const Item& decoded) {
+  for (const auto& v : decoded)
+    if (v.is(Kind::Category)) return &v;
+  return nullptr;
+}
+
+}  // namespace
+
+at::Tensor side_by_side(const at::Tensor& left, const at::Tensor& right, int gap) {
+  STRATA_CHECK(left.dim() == 3 && right.dim() == 3, "side_by_side: expected two [H, W, C] images");
+  at::Tensor r = right;
+  if (r.size(0) != left.size(0)) {
+    cv::Mat resized;
+    at::Tensor src = right.contiguous();
+    const double scale = static_cast<double>(left.size(0)) / static_cast<double>(right.size(0));
+    cv::resize(detail::mat_view(src), resized,
+               cv::Size(static_cast<int>(std::lround(static_cast<double>(right.size(1)) * scale)),
+                        static_cast<int>(left.size(0))));
+    r = detail::tensor_from_mat(resized);
+  }
+  const at::Tensor strip = at::zeros({left.size(0), gap, left.size(2)}, left.options());
+  return at::cat({left, strip, r}, 1);
+}
+
+void write_grid(const std::filesystem::path& path, const std::vector<GridCell>& cells, int ncols, int min_height) {
+  STRATA_CHECK(!cells.empty(), "write_grid: no images for '{}'", path.string());
+  const int n = static_cast<int>(cells.size());
+  const int rows = ncols > 0 ? (n + ncols - 1) / ncols : std::max(1, static_cast<int>(std::sqrt(n)));
+  const int cols = ncols > 0 ? ncols : (n + rows - 1) / rows;
+  std::vector<cv::Mat> tiles;
+  int tile_w = 0, tile_h = 0;
+  const int title_h = 22, pad = 6;
+  for (const auto& c : cells) {
+    at::Tensor img = c.image.to(at::kCPU).contiguous();
+    STRATA_CHECK(img.dim() == 3 && img.size(2) == 3 && img.scalar_type() == at::kByte,
+                 "write_grid: cells must be uint8 [H, W, 3] images, got {}", shape_str(img.sizes()));
+    cv::Mat m = detail::mat_view(img).clone();
+    if (m.rows < min_height) {
+      const double s = std::ceil(static_cast<double>(min_height) / m.rows);
+      cv::resize(m, m, cv::Size(), s, s, cv::INTER_NEAREST);
+    }
+    tile_w = std::max(tile_w, m.cols);
+    tile_h = std::max(tile_h, m.rows);
+    tiles.push_back(m);
+  }
+  cv::Mat canvas(rows * (tile_h + title_h + pad) + pad, cols * (tile_w + pad) + pad, CV_8UC3, cv::Scalar(255, 255, 255));
+  for (int i = 0; i < n; ++i) {
+    const int x = pad + (i % cols) * (tile_w + pad), y = pad + (i / cols) * (tile_h + title_h + pad);
+    const auto& color = cells[static_cast<std::size_t>(i)].title_color;
+    cv::putText(canvas, cells[static_cast<std::size_t>(i)].title, cv::Point(x, y + 16), cv::FONT_HERSHEY_SIMPLEX, 0.5,
+                cv::Scalar(color[0], color[1], color[2]), 1, cv::LINE_AA);
+    tiles[static_cast<std::size_t>(i)].copyTo(canvas(cv::Rect(x, y + title_h, tiles[static_cast<std::size_t>(i)].cols,
+                                                              tiles[static_cast<std::size_t>(i)].rows)));
+  }
+  write_image(path, Value(Kind::Image, detail::tensor_from_mat(canvas)));
+}
+
+void show_batch(DataLoader& loader, const std::filesystem::path& path, const std::vector<std::string>& vocab,
+                int max_n) {
+  const Item decoded = loader.decode_batch(loader.one_batch());
+  const Value* label = first_category(decoded);
+  std::int64_t n = decoded.at(0).tensor().size(0);
+  n = std::min<std::int64_t>(n, max_n);
+  const auto images = display_images(decoded, n);
+  std::vector<GridCell> cells;
+  for (std::int64_t i = 0; i < n; ++i)
+    cells.push_back({images[static_cast<std::size_t>(i)], label ? title_of(label->tensor()[i], vocab) : ""});
+  write_grid(path, cells, 0);
+}
+
+void show_results(Learner& learn, const std::filesystem::path& path, int max_n, std::vector<std::string> vocab) {
+  DataLoader& valid = learn.dls().valid();
+  Item batch = valid.one_batch();
+  auto [x, y] = learn.dls().split_batch(batch);
+  std::vector<at::Tensor> inputs;
+  for (const auto& v : x) inputs.push_back(v.tensor());
+  at::Tensor pred;
+  {
+    torch::NoGradGuard no_grad;
+    learn.module().eval();
+    pred = learn.loss_func().decodes(learn.loss_func().activation(learn.model()(inputs))).to(at::kCPU);
+  }
+  const Item decoded = valid.decode_batch(batch);
+  const std::int64_t n = std::min<std::int64_t>(decoded.at(0).tensor().size(0), max_n);
+  const auto images = display_images(decoded, n);
+  const Value* target = first_category(decoded);
+  if (vocab.empty()) vocab = learn.dls().vocab();
+  std::vector<GridCell> cells;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::string p = title_of(pred[i], vocab);
+    const std::string t = target ? title_of(target->tensor()[i], vocab) : "?";
+    const bool right = p == t;
+    cells.push_back({images[static_cast<std::size_t>(i)], t + "/" + p,
+                     right ? std::array<int, 3>{0, 140, 0} : std::array<int, 3>{200, 0, 0}});
+  }
+  write_grid(path, cells, 0);
+}
+
+}  // namespace strata
