@@ -7,4 +7,7 @@ build="${STRATA_BUILD_DIR:-$root/build}"
 
 "$root/scripts/install-deps.sh"
 STRATA_BUILD_DIR="$build" "$root/scripts/build.sh" -DSTRATA_BUILD_TESTS=OFF
-"$build/examples/pipeline_demo/pipeline_demo" --out "$root/out/pipeline_demo" "$@"
+# The Pets Siamese walk-through; with no arguments on its embedded default (Fashion-MNIST from
+# Debian: a body pretrained here, then the Siamese task with and without it). Pass --data DIR for
+# a real Oxford-IIIT Pets folder.
+"$build/examples/pets_siamese/pets_siamese" --out "$root/out/pets_siamese" "$@"

@@ -8,6 +8,7 @@
 #include <torch/nn/modules/pixelshuffle.h>
 
 #include "strata/core/error.h"
+#include "strata/models/normed_conv.h"
 
 #include "strata/models/sequential.h"
 
@@ -43,11 +44,6 @@ void SigmoidRangeImpl::pretty_print(std::ostream& stream) const {
 // ---- norms -----------------------------------------------------------------------------------------
 
 namespace {
-
-void check_supported(NormType norm_type, const char* who) {
-  STRATA_CHECK(norm_type != NormType::Weight && norm_type != NormType::Spectral,
-               "{}: weight and spectral normalisation are not implemented yet; use NormType::None or Batch", who);
-}
 
 template <typename BN>
 BN fastai_bn(BN bn, NormType norm_type) {
@@ -101,37 +97,77 @@ std::vector<torch::nn::AnyModule> lin_bn_drop(int64_t n_in, int64_t n_out, bool 
 // ---- ConvLayer -----------------------------------------------------------------------------------
 
 ConvLayerImpl::ConvLayerImpl(const ConvLayerOptions& o) {
-  check_supported(o.norm_type(), "ConvLayer");
+  STRATA_CHECK(o.ndim() == 1 || o.ndim() == 2, "ConvLayer: ndim must be 1 or 2, got {}", o.ndim());
   const bool bn = o.norm_type() == NormType::Batch || o.norm_type() == NormType::BatchZero;
   const bool inn = o.norm_type() == NormType::Instance || o.norm_type() == NormType::InstanceZero;
   const int64_t padding = o.padding().value_or((o.kernel_size() - 1) / 2);
   const bool bias = o.bias().value_or(!(bn || inn));
-  torch::nn::Conv2d conv(torch::nn::Conv2dOptions(o.in_channels(), o.out_channels(), o.kernel_size())
+  if (o.norm_type() == NormType::Weight || o.norm_type() == NormType::Spectral) {
+    push_back(NormedConv(NormedConvOptions(o.in_channels(), o.out_channels(), o.kernel_size())
                              .stride(o.stride())
                              .padding(padding)
                              .groups(o.groups())
-                             .bias(bias));
+                             .bias(bias)
+                             .ndim(o.ndim())
+                             .norm(o.norm_type() == NormType::Weight ? ConvNorm::Weight : ConvNorm::Spectral)));
+  } else if (o.ndim() == 1) {
+    push_back(torch::nn::Conv1d(torch::nn::Conv1dOptions(o.in_channels(), o.out_channels(), o.kernel_size())
+                                    .stride(o.stride()).padding(padding).groups(o.groups()).bias(bias)));
+  } else {
+    push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(o.in_channels(), o.out_channels(), o.kernel_size())
+                                    .stride(o.stride()).padding(padding).groups(o.groups()).bias(bias)));
+  }
   {
-    // fastai init_linear: ReLU => kaiming_uniform (a=0); no activation keeps PyTorch's init.
+    // fastai init_linear (before any weight/spectral norm): ReLU => kaiming_uniform (a=0); no
+    // activation keeps PyTorch's init. Bias ~ N(0, bias_std).
     torch::NoGradGuard no_grad;
-    if (o.relu()) torch::nn::init::kaiming_uniform_(conv->weight, 0.0);
+    if (o.relu()) {
+      torch::Tensor w = weight().clone();
+      torch::nn::init::kaiming_uniform_(w, 0.0);
+      set_weight(w);
+    }
     if (bias) {
-      if (o.bias_std() == 0.0) conv->bias.zero_();
-      else conv->bias.normal_(0.0, o.bias_std());
+      auto b = ptr(0)->named_parameters(false)["bias"];
+      if (o.bias_std() == 0.0) b.zero_();
+      else b.normal_(0.0, o.bias_std());
     }
   }
-  std::vector<torch::nn::AnyModule> post;
-  if (bn) post.emplace_back(batch_norm_2d(o.out_channels(), o.norm_type()));
-  if (inn) {
-    post.emplace_back(fastai_instance_norm(
+  torch::nn::AnyModule norm;
+  if (bn) {
+    norm = o.ndim() == 1 ? torch::nn::AnyModule(batch_norm_1d(o.out_channels(), o.norm_type()))
+                         : torch::nn::AnyModule(batch_norm_2d(o.out_channels(), o.norm_type()));
+  } else if (inn) {
+    STRATA_CHECK(o.ndim() == 2, "ConvLayer: instance norm needs ndim 2");
+    norm = torch::nn::AnyModule(fastai_instance_norm(
         torch::nn::InstanceNorm2d(torch::nn::InstanceNorm2dOptions(o.out_channels()).affine(true)), o.norm_type()));
   }
-  torch::nn::AnyModule act;
-  if (o.relu()) act = torch::nn::AnyModule(torch::nn::ReLU());
-  push_back(conv);
-  if (!o.bn_first() && o.relu()) push_back(act);
-  for (auto& m : post) push_back(m);
-  if (o.bn_first() && o.relu()) push_back(act);
+  // fastai bn_1st: [conv, norm, act] by default, [conv, act, norm] otherwise.
+  if (!o.bn_first() && o.relu()) push_back(torch::nn::ReLU());
+  if (!norm.is_empty()) push_back(norm);
+  if (o.bn_first() && o.relu()) push_back(torch::nn::ReLU());
+}
+
+torch::nn::Conv2d ConvLayerImpl::conv() const {
+  auto c = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(ptr(0));
+  STRATA_CHECK_TYPE(c != nullptr, "ConvLayer::conv: child 0 is a {}, not a plain Conv2d", layer_type(*ptr(0)));
+  return torch::nn::Conv2d(c);
+}
+
+torch::Tensor ConvLayerImpl::weight() const {
+  if (auto n = std::dynamic_pointer_cast<NormedConvImpl>(ptr(0))) {
+    const auto own = n->named_parameters(false);
+    return own.contains("weight_v") ? own["weight_v"] : own["weight_orig"];
+  }
+  return ptr(0)->named_parameters(false)["weight"];
+}
+
+void ConvLayerImpl::set_weight(const torch::Tensor& w) {
+  torch::NoGradGuard no_grad;
+  if (auto n = std::dynamic_pointer_cast<NormedConvImpl>(ptr(0))) {
+    n->set_weight(w);
+    return;
+  }
+  ptr(0)->named_parameters(false)["weight"].copy_(w);
 }
 
 // ---- ResBlock ------------------------------------------------------------------------------------
@@ -187,19 +223,70 @@ torch::Tensor icnr_init(const torch::Tensor& weight, int64_t scale) {
 
 PixelShuffleICNRImpl::PixelShuffleICNRImpl(int64_t ni, std::optional<int64_t> nf, int64_t scale, bool blur,
                                            NormType norm_type, bool relu) {
-  check_supported(norm_type, "PixelShuffle_ICNR");
   const int64_t out = nf.value_or(ni);
   ConvLayer conv(ConvLayerOptions(ni, out * scale * scale).kernel_size(1).norm_type(norm_type).relu(relu).bias_std(0));
-  {
-    torch::NoGradGuard no_grad;
-    conv->conv()->weight.copy_(icnr_init(conv->conv()->weight, scale));
-  }
+  conv->set_weight(icnr_init(conv->weight(), scale));
   push_back(conv);
   push_back(torch::nn::PixelShuffle(scale));
   if (blur) {
     push_back(torch::nn::ReplicationPad2d(torch::nn::ReplicationPad2dOptions({1, 0, 1, 0})));
     push_back(torch::nn::AvgPool2d(torch::nn::AvgPool2dOptions(2).stride(1)));
   }
+}
+
+// ---- self-attention and skip plumbing ---------------------------------------------------------------
+
+SelfAttentionImpl::SelfAttentionImpl(int64_t n_channels) : n_channels_(n_channels) {
+  STRATA_CHECK(n_channels >= 8, "SelfAttention: needs at least 8 channels, got {}", n_channels);
+  reset();
+}
+
+void SelfAttentionImpl::reset() {
+  auto conv = [&](int64_t out) {
+    return ConvLayer(ConvLayerOptions(n_channels_, out).kernel_size(1).ndim(1).norm_type(NormType::Spectral)
+                         .relu(false).bias(false));
+  };
+  query = register_module("query", conv(n_channels_ / 8));
+  key = register_module("key", conv(n_channels_ / 8));
+  value = register_module("value", conv(n_channels_));
+  gamma = register_parameter("gamma", torch::zeros({1}));
+}
+
+torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x) {
+  const auto size = x.sizes().vec();
+  const torch::Tensor flat = x.view({size[0], size[1], -1});
+  const torch::Tensor f = query->forward(flat), g = key->forward(flat), h = value->forward(flat);
+  const torch::Tensor beta = torch::softmax(torch::bmm(f.transpose(1, 2), g), 1);
+  return (gamma * torch::bmm(h, beta) + flat).view(size).contiguous();
+}
+
+torch::Tensor MergeLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& orig) {
+  return dense_ ? torch::cat({x, orig}, 1) : x + orig;
+}
+
+void MergeLayerImpl::pretty_print(std::ostream& stream) const {
+  stream << "MergeLayer(dense=" << (dense_ ? "True" : "False") << ")";
+}
+
+torch::Tensor ResizeToOrigImpl::forward(const torch::Tensor& x, const torch::Tensor& orig) {
+  if (x.sizes().slice(2) == orig.sizes().slice(2)) return x;
+  return torch::nn::functional::interpolate(
+      x, torch::nn::functional::InterpolateFuncOptions().size(orig.sizes().slice(2).vec()).mode(torch::kNearest));
+}
+
+void SequentialExImpl::append(torch::nn::AnyModule layer) {
+  register_module(std::to_string(layers_.size()), layer.ptr());
+  layers_.push_back(std::move(layer));
+}
+
+torch::Tensor SequentialExImpl::forward(torch::Tensor x) {
+  const torch::Tensor orig = x;
+  for (auto& layer : layers_) {
+    if (auto* merge = layer.ptr()->as<MergeLayer>()) x = merge->forward(x, orig);
+    else if (auto* resize = layer.ptr()->as<ResizeToOrig>()) x = resize->forward(x, orig);
+    else x = layer.forward(x);
+  }
+  return x;
 }
 
 // ---- init and introspection -------------------------------------------------------------------------

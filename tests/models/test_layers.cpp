@@ -1,6 +1,9 @@
 #include <torch/torch.h>
 
 #include "catch.h"
+#include "fixtures.h"
+#include "strata/core/state_dict.h"
+#include "strata/core/weights.h"
 #include "strata/core/error.h"
 #include "strata/models/layers.h"
 
@@ -44,8 +47,7 @@ TEST_CASE("ConvLayer: norm None gives a conv with a N(0, 0.01) bias and no Batch
   CHECK(layer->size() == 2);
   REQUIRE(layer->conv()->bias.defined());
   CHECK(layer->conv()->bias.std().item<float>() < 0.03f);
-  CHECK_THROWS_WITH(strata::ConvLayer(strata::ConvLayerOptions(4, 4).norm_type(strata::NormType::Weight)),
-                    Contains("weight and spectral normalisation are not implemented yet"));
+  CHECK_THROWS_WITH(strata::ConvLayer(strata::ConvLayerOptions(4, 4).ndim(3)), Contains("ndim must be 1 or 2"));
 }
 
 TEST_CASE("ResBlock: fastai parameter counts and identity path", "[models]") {
@@ -81,4 +83,55 @@ TEST_CASE("apply_init: kaiming_normal linear weights, zero biases, norm layers u
   CHECK(lin->weight.std().item<float>() == Approx(std::sqrt(2.0 / 1024)).epsilon(0.02));
   CHECK(lin->bias.abs().sum().item<float>() == 0.0f);
   CHECK(s[1]->as<torch::nn::BatchNorm1d>()->bias.eq(1e-3f).all().item<bool>());
+}
+
+TEST_CASE("ConvLayer with weight / spectral norm and SelfAttention match PyTorch's modules", "[models][parity]") {
+  strata_test::TempDir dir;
+  strata_test::run_python(
+      "import torch\nfrom torch.nn.utils import weight_norm, spectral_norm\n"
+      "torch.manual_seed(0)\n"
+      "d = '" + dir.path().string() + "'\n"
+      "wn = torch.nn.Sequential(weight_norm(torch.nn.Conv2d(4, 8, 3, padding=1)), torch.nn.ReLU()).eval()\n"
+      "class SA(torch.nn.Module):\n"
+      "    def __init__(self, c):\n"
+      "        super().__init__()\n"
+      "        conv = lambda o: torch.nn.Sequential(spectral_norm(torch.nn.Conv1d(c, o, 1, bias=False)))\n"
+      "        self.query, self.key, self.value = conv(c // 8), conv(c // 8), conv(c)\n"
+      "        self.gamma = torch.nn.Parameter(torch.tensor([0.5]))\n"
+      "    def forward(self, x):\n"
+      "        size = x.size(); x = x.view(*size[:2], -1)\n"
+      "        f, g, h = self.query(x), self.key(x), self.value(x)\n"
+      "        beta = torch.softmax(torch.bmm(f.transpose(1, 2), g), dim=1)\n"
+      "        return (self.gamma * torch.bmm(h, beta) + x).view(*size).contiguous()\n"
+      "sa = SA(16)\nsa.train(); sa(torch.randn(2, 16, 4, 4)); sa.eval()\n"
+      "x1, x2 = torch.randn(2, 4, 5, 5), torch.randn(2, 16, 4, 4)\n"
+      "with torch.no_grad(): y1, y2 = wn(x1), sa(x2)\n"
+      "torch.save(wn.state_dict(), d + '/wn.pth'); torch.save(sa.state_dict(), d + '/sa.pth')\n"
+      "torch.save({'x1': x1, 'y1': y1, 'x2': x2, 'y2': y2}, d + '/io.pth')\n");
+  const auto io = strata::read_state_dict(dir / "io.pth");
+  strata::ConvLayer wn(strata::ConvLayerOptions(4, 8).norm_type(strata::NormType::Weight));
+  CHECK(strata::load_state_dict(*wn, dir / "wn.pth").ok());
+  wn->eval();
+  CHECK(torch::allclose(wn->forward(io["x1"]), io["y1"], 1e-5, 1e-6));
+  strata::SelfAttention sa(16);
+  CHECK(strata::count_parameters(*sa) == 2 * 16 * 2 + 16 * 16 + 1);
+  CHECK(strata::load_state_dict(*sa, dir / "sa.pth").ok());
+  sa->eval();
+  CHECK(torch::allclose(sa->forward(io["x2"]), io["y2"], 1e-5, 1e-6));
+}
+
+TEST_CASE("SelfAttention is the identity at init (fastai test); MergeLayer and SequentialEx", "[models]") {
+  strata::SelfAttention sa(16);
+  auto x = torch::randn({2, 16, 3, 3});
+  CHECK(torch::equal(sa->forward(x), x));
+  strata::SequentialEx seq;
+  seq->append(torch::nn::Functional([](const torch::Tensor& t) { return t * 2; }));
+  seq->append(strata::MergeLayer(true));
+  CHECK(torch::equal(seq->forward(x), torch::cat({x * 2, x}, 1)));
+  strata::SequentialEx add;
+  add->append(torch::nn::Functional([](const torch::Tensor& t) { return torch::avg_pool2d(t, 3); }));
+  add->append(strata::ResizeToOrig());
+  add->append(strata::MergeLayer());
+  CHECK(add->forward(x).sizes() == x.sizes());
+  CHECK(strata::count_parameters(*strata::PixelShuffleICNR(8)) == 8 * 32 + 32 + 32);  // weight_v + weight_g + bias
 }

@@ -16,7 +16,7 @@
 
 namespace strata {
 
-/// fastai NormType. Weight and Spectral normalisation are not implemented yet (a clear error).
+/// fastai NormType.
 enum class NormType { Batch, BatchZero, Weight, Spectral, Instance, InstanceZero, None };
 
 /// `[B, C, H, W] -> [B, 2C, size, size]`: adaptive max pool then adaptive average pool,
@@ -96,15 +96,24 @@ struct ConvLayerOptions {
   TORCH_ARG(bool, relu) = true;
   /// std of the N(0, std) bias init (fastai bias_std)
   TORCH_ARG(double, bias_std) = 0.01;
+  /// 1 (Conv1d, e.g. inside SelfAttention) or 2 (Conv2d)
+  TORCH_ARG(int64_t, ndim) = 2;
 };
 
-/// fastai ConvLayer: Conv2d -> [BatchNorm2d] -> [ReLU] (a Sequential with children "0", "1", ...).
-/// With ReLU the conv weight is kaiming_uniform-initialised (fastai init 'auto').
+/// fastai ConvLayer: Conv -> [BatchNorm] -> [ReLU] (a Sequential with children "0", "1", ...).
+/// With ReLU the conv weight is kaiming_uniform-initialised (fastai init 'auto'). NormType Weight
+/// and Spectral wrap the conv in weight / spectral normalisation (NormedConv).
 class ConvLayerImpl : public SequentialImpl {
  public:
   explicit ConvLayerImpl(const ConvLayerOptions& options);
-  /// The convolution (child "0").
-  torch::nn::Conv2d conv() const { return ptr<torch::nn::Conv2dImpl>(0); }
+  /// The plain Conv2d of child "0" (TypeError for a 1-d or normalised conv).
+  torch::nn::Conv2d conv() const;
+  /// The conv's (raw) weight: `weight`, `weight_v` under weight norm, `weight_orig` under spectral.
+  torch::Tensor weight() const;
+  /// Replaces the conv's weight (weight norm: weight_v = w and weight_g = its norms).
+  void set_weight(const torch::Tensor& w);
+  /// Feeds `x` through the layers (a non-templated forward, so it nests).
+  torch::Tensor forward(torch::Tensor x) { return SequentialImpl::forward(std::move(x)); }
 };
 TORCH_MODULE(ConvLayer);
 
@@ -138,9 +147,67 @@ torch::Tensor icnr_init(const torch::Tensor& weight, int64_t scale = 2);
 class PixelShuffleICNRImpl : public SequentialImpl {
  public:
   PixelShuffleICNRImpl(int64_t ni, std::optional<int64_t> nf = std::nullopt, int64_t scale = 2, bool blur = false,
-                       NormType norm_type = NormType::None, bool relu = true);
+                       NormType norm_type = NormType::Weight, bool relu = true);
 };
 TORCH_MODULE(PixelShuffleICNR);
+
+/// fastai SelfAttention(n_channels) (SAGAN): query/key/value 1-d ConvLayers with spectral norm,
+/// `gamma` starts at 0 so the layer is the identity at init. `[B, C, H, W] -> [B, C, H, W]`.
+class SelfAttentionImpl : public torch::nn::Cloneable<SelfAttentionImpl> {
+ public:
+  explicit SelfAttentionImpl(int64_t n_channels);
+  void reset() override;
+  torch::Tensor forward(const torch::Tensor& x);
+
+  ConvLayer query{nullptr}, key{nullptr}, value{nullptr};
+  torch::Tensor gamma;
+
+ private:
+  int64_t n_channels_;
+};
+TORCH_MODULE(SelfAttention);
+
+/// fastai MergeLayer(dense=False): `x + orig`, or `cat([x, orig], 1)` when dense. `orig` is the
+/// input of the enclosing SequentialEx.
+class MergeLayerImpl : public torch::nn::Cloneable<MergeLayerImpl> {
+ public:
+  explicit MergeLayerImpl(bool dense = false) : dense_(dense) {}
+  void reset() override {}
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& orig);
+  void pretty_print(std::ostream& stream) const override;
+
+ private:
+  bool dense_;
+};
+TORCH_MODULE(MergeLayer);
+
+/// fastai ResizeToOrig(mode='nearest'): resizes `x` to the spatial size of `orig` when they differ.
+class ResizeToOrigImpl : public torch::nn::Cloneable<ResizeToOrigImpl> {
+ public:
+  void reset() override {}
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& orig);
+};
+TORCH_MODULE(ResizeToOrig);
+
+/// fastai SequentialEx: layers applied in turn, where MergeLayer and ResizeToOrig also receive the
+/// SequentialEx's own input (fastai's `x.orig`). Children "0", "1", ...
+class SequentialExImpl : public torch::nn::Cloneable<SequentialExImpl> {
+ public:
+  SequentialExImpl() = default;
+  void reset() override {}
+  void append(torch::nn::AnyModule layer);
+  template <typename M>
+  void append(M holder) {
+    append(torch::nn::AnyModule(std::move(holder)));
+  }
+  torch::Tensor forward(torch::Tensor x);
+  std::size_t size() const { return layers_.size(); }
+  std::shared_ptr<torch::nn::Module> operator[](std::size_t i) const { return layers_.at(i).ptr(); }
+
+ private:
+  std::vector<torch::nn::AnyModule> layers_;
+};
+TORCH_MODULE(SequentialEx);
 
 /// fastai init_default / apply_init: every Conv/Linear whose weight is trainable gets
 /// kaiming_normal weights (fan_in, gain sqrt(2)) and zero bias; norm layers are untouched.
