@@ -143,7 +143,7 @@ Optimizer& Learner::opt() {
 Recorder& Learner::recorder() { return *recorder_; }
 
 void Learner::create_opt() {
-  ParamGroupList groups = options_.splitter()(module());
+  ParamGroupList groups = options_.splitter() ? options_.splitter()(module()) : single_group(module());
   STRATA_CHECK(!groups.empty(), "Learner: the splitter returned no parameter group");
   opt_ = options_.opt_func()(std::move(groups), options_.lr());
   const auto no_wd = norm_bias_params(module(), true);

@@ -59,6 +59,9 @@ class DataLoader {
   /// The epoch the next iteration will use (each iteration then advances it).
   std::uint64_t epoch() const { return epoch_; }
   void set_epoch(std::uint64_t epoch) { epoch_ = epoch; }
+  /// Adds transforms to after_batch (fastai dl.after_batch.add), e.g. the Normalize that
+  /// vision_learner adds for pretrained statistics.
+  void add_after_batch(std::vector<TransformPtr> tfms) { options_.after_batch().add(std::move(tfms)); }
   /// A copy with other options (fastai dl.new), e.g. shuffle off for predictions.
   DataLoader with_options(DataLoaderOptions options) const { return DataLoader(source_, std::move(options)); }
 

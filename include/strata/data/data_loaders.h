@@ -53,6 +53,10 @@ class DataLoaders {
   std::pair<Item, Item> split_batch(const Item& batch) const;
   const std::filesystem::path& path() const { return path_; }
   Item one_batch() const { return loaders_[0].one_batch(); }
+  /// Adds batch transforms to both loaders (fastai dls.add_tfms(tfms, 'after_batch')).
+  void add_after_batch(const std::vector<TransformPtr>& tfms) {
+    for (auto& dl : loaders_) dl.add_after_batch(tfms);
+  }
 
  private:
   std::vector<DataLoader> loaders_;

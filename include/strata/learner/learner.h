@@ -39,8 +39,8 @@ struct LearnerOptions {
   TORCH_ARG(OptFunc, opt_func) = adam_opt();
   /// default learning rate (fastai lr=defaults.lr)
   TORCH_ARG(double, lr) = 1e-3;
-  /// parameter groups (fastai splitter; default one group, fastai trainable_params)
-  TORCH_ARG(Splitter, splitter) = single_group;
+  /// parameter groups (fastai splitter; nullptr: one group, fastai trainable_params)
+  TORCH_ARG(Splitter, splitter) = nullptr;
   TORCH_ARG(std::vector<MetricSpec>, metrics) = {};
   TORCH_ARG(std::vector<CallbackPtr>, cbs) = {};
   /// weight decay for every fit (nullopt: the optimizer's default, 0.01 for Adam)
