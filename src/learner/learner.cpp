@@ -6,6 +6,7 @@
 #include <limits>
 #include <unordered_set>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include "strata/callbacks/progress.h"
@@ -199,8 +200,10 @@ void Learner::freeze_to(int n) {
 }
 
 void Learner::fit(int n_epoch_, std::optional<HyperValue> lr, std::vector<CallbackPtr> cbs, bool reset_opt,
-                  std::optional<double> wd) {
+                  std::optional<double> wd, int start_epoch) {
   STRATA_CHECK(n_epoch_ > 0, "fit: n_epoch must be positive, got {}", n_epoch_);
+  STRATA_CHECK(start_epoch >= 0 && start_epoch < n_epoch_, "fit: start_epoch {} is outside [0, {})", start_epoch,
+               n_epoch_);
   for (auto& cb : cbs) add_cb(cb);
   struct Remove {
     Learner& l;
@@ -215,7 +218,7 @@ void Learner::fit(int n_epoch_, std::optional<HyperValue> lr, std::vector<Callba
   opt_->set_hyper("lr", lr ? *lr : HyperValue(options_.lr()));
   n_epoch = n_epoch_;
   with_events<CancelFit>(Event::before_fit, Event::after_cancel_fit, Event::after_fit, [&] {
-    for (int e = 0; e < n_epoch; ++e) {
+    for (int e = start_epoch; e < n_epoch; ++e) {
       epoch = e;
       do_epoch();
     }
@@ -282,7 +285,7 @@ void Learner::fit_one_cycle(int n_epoch_, std::optional<HyperValue> lr_max, cons
       {"mom", combined_cos(o.pct_start(), {moms[0]}, {moms[1]}, {moms[2]})}};
   std::vector<CallbackPtr> cbs{std::make_shared<ParamScheduler>(scheds)};
   cbs.insert(cbs.end(), o.cbs().begin(), o.cbs().end());
-  fit(n_epoch_, std::nullopt, cbs, o.reset_opt(), o.wd());
+  fit(n_epoch_, std::nullopt, cbs, o.reset_opt(), o.wd(), o.start_epoch());
 }
 
 void Learner::fit_flat_cos(int n_epoch_, std::optional<HyperValue> lr, double pct_start, double div_final) {
@@ -429,7 +432,13 @@ Predictions Learner::get_preds(int ds_idx, bool with_decoded, bool with_loss) {
 std::filesystem::path Learner::save(const std::string& name, bool with_opt) {
   const auto file = options_.path() / options_.model_dir() / (name + ".pth");
   PickleValue::Pairs root{{PickleValue::string("model"), to_pickle(state_dict(module()))}};
-  if (with_opt && opt_) root.emplace_back(PickleValue::string("opt"), opt_->state_dict());
+  if (with_opt && opt_) {
+    root.emplace_back(PickleValue::string("opt"), opt_->state_dict());
+    PickleValue::Pairs resume{
+        {PickleValue::string("train_epoch"), PickleValue::integer(static_cast<std::int64_t>(dls_.train().epoch()))},
+        {PickleValue::string("torch_rng"), PickleValue::tensor(at::detail::getDefaultCPUGenerator().get_state())}};
+    root.emplace_back(PickleValue::string("strata"), PickleValue::dict(std::move(resume)));
+  }
   save_pth(PickleValue::dict(std::move(root)), file);
   return file;
 }
@@ -448,6 +457,14 @@ void Learner::load(const std::string& name, bool with_opt, bool strict) {
         opt().load_state_dict(*o);
       } catch (const Error& e) {
         STRATA_FAIL(KeyError, "load: '{}': the optimizer state does not fit: {}", file.string(), e.what());
+      }
+    }
+    if (const PickleValue* resume = root.find("strata")) {
+      if (const auto* e = resume->find("train_epoch")) dls_.train().set_epoch(static_cast<std::uint64_t>(e->as_int()));
+      if (const auto* r = resume->find("torch_rng")) {
+        at::Generator gen = at::detail::getDefaultCPUGenerator();
+        std::lock_guard<std::mutex> lock(gen.mutex());
+        gen.set_state(r->as_tensor().clone());
       }
     }
   }

@@ -6,6 +6,7 @@
 #include "fastai_numbers.h"
 #include "fixtures.h"
 #include "strata/core/error.h"
+#include "strata/callbacks/tracker.h"
 #include "strata/learner/learner.h"
 #include "strata/learner/recorder.h"
 #include "strata/models/create_head.h"
@@ -199,7 +200,7 @@ TEST_CASE("Learner: save and load round-trip the model and optimizer (torch.load
   learn.load("stage1");
   CHECK(torch::equal(w, tiny.net->parameters()[0]));
   const auto keys = strata_test::run_python("import torch\nd = torch.load('" + file.string() + "')\nprint(sorted(d.keys()), len(d['opt']['state']))\n");
-  CHECK(keys == "['model', 'opt'] 6\n");
+  CHECK(keys == "['model', 'opt', 'strata'] 6\n");
   CHECK_THROWS_WITH(learn.load("missing"), Contains("missing.pth' does not exist"));
 }
 
@@ -244,4 +245,42 @@ TEST_CASE("Learner: a callback's error names the callback and the event", "[call
   learn.out = &out;
   CHECK_THROWS_AS(learn.fit(1), strata::ValueError);
   CHECK_THROWS_WITH(learn.fit(1), Contains("in callback 'broken' at after_loss: bad things"));
+}
+
+TEST_CASE("Learner: save at epoch k, load in a fresh learner, resume: bit-identical to an uninterrupted run",
+          "[learner]") {
+  strata_test::TempDir dir;
+  auto make = [&](std::uint64_t seed) {
+    strata::seed_everything(seed);
+    auto net = strata::Sequential(torch::nn::Linear(8, 32), strata::batch_norm_1d(32), torch::nn::ReLU(),
+                                  torch::nn::Dropout(0.3), torch::nn::Linear(32, 2));
+    auto learn = std::make_unique<strata::Learner>(
+        tiny_dls(), net, strata::LearnerOptions().loss_func(strata::CrossEntropyLossFlat()).path(dir.path()));
+    learn->logging = false;
+    return std::make_pair(std::move(learn), net);
+  };
+  struct StopAfter : strata::Callback {
+    explicit StopAfter(int e) : e_(e) {}
+    std::string name() const override { return "stop_after"; }
+    int order() const override { return 62; }
+    void after_epoch(strata::Learner& l) override {
+      if (l.epoch == e_) throw strata::CancelFit();
+    }
+    int e_;
+  };
+  auto [whole, whole_net] = make(0);
+  whole->fit_one_cycle(4, 1e-2);
+
+  auto [first, first_net] = make(0);
+  first->fit_one_cycle(4, 1e-2, strata::OneCycleOptions().cbs(
+                                    {std::make_shared<strata::SaveModelCallback>("valid_loss", "ck", true, true),
+                                     std::make_shared<StopAfter>(1)}));
+  REQUIRE(first->recorder().values.size() == 2);
+
+  auto [resumed, resumed_net] = make(123);
+  resumed->load("ck_1");
+  resumed->fit_one_cycle(4, 1e-2, strata::OneCycleOptions().start_epoch(2));
+  const auto a = whole_net->parameters(), b = resumed_net->parameters();
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(torch::equal(a[i], b[i]));
+  CHECK(resumed->recorder().values.back()[1] == whole->recorder().values.back()[1]);
 }

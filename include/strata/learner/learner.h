@@ -65,6 +65,8 @@ struct OneCycleOptions {
   TORCH_ARG(std::optional<std::vector<double>>, moms) = std::nullopt;
   TORCH_ARG(std::vector<CallbackPtr>, cbs) = {};
   TORCH_ARG(bool, reset_opt) = false;
+  /// resume: skip epochs before this one (their schedule position still counts; fastai start_epoch)
+  TORCH_ARG(int, start_epoch) = 0;
 };
 
 struct FineTuneOptions {
@@ -103,8 +105,9 @@ class Learner {
 
   // ---- training ----
   /// fastai fit(n_epoch, lr): `lr` may be a scalar, a list per group or strata::slice.
+  /// `start_epoch` resumes an interrupted fit after `load`: earlier epochs are skipped.
   void fit(int n_epoch, std::optional<HyperValue> lr = std::nullopt, std::vector<CallbackPtr> cbs = {},
-           bool reset_opt = false, std::optional<double> wd = std::nullopt);
+           bool reset_opt = false, std::optional<double> wd = std::nullopt, int start_epoch = 0);
   /// fastai fit_one_cycle: lr from lr_max/div up to lr_max (cosine, first pct_start) then down to
   /// lr_max/div_final; momentum 0.95 -> 0.85 -> 0.95.
   void fit_one_cycle(int n_epoch, std::optional<HyperValue> lr_max = std::nullopt, const OneCycleOptions& o = {});
@@ -133,7 +136,9 @@ class Learner {
 
   // ---- persistence ----
   /// fastai save: path/model_dir/name.pth holding {'model': state_dict, 'opt': ...} (zip format,
-  /// readable by torch.load), written atomically. Returns the file.
+  /// readable by torch.load), written atomically. With the optimizer it also keeps what an exact
+  /// resume needs: the training loader's epoch and LibTorch's CPU generator state (dropout).
+  /// Returns the file.
   std::filesystem::path save(const std::string& name, bool with_opt = true);
   /// fastai load: the model (and optimizer state when saved and with_opt).
   void load(const std::string& name, bool with_opt = true, bool strict = true);
