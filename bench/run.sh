@@ -7,3 +7,4 @@ build="${STRATA_BUILD_DIR:-$root/build}"
 STRATA_BUILD_DIR="$build" "$root/scripts/build.sh" -DSTRATA_BUILD_BENCH=ON
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 "$build/bench/bench_weight_loading"
+"$build/bench/bench_data_loading"

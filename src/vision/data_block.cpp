@@ -5,6 +5,7 @@
 #include "strata/core/error.h"
 #include "strata/data/category.h"
 #include "strata/vision/image_io.h"
+#include "strata/vision/resize.h"
 #include "strata/vision/tensor_transforms.h"
 
 namespace strata {
@@ -36,18 +37,25 @@ TransformPtr getter(const PathGetter& get, std::size_t block) {
 
 TransformBlock ImageBlock() {
   return {"ImageBlock",
-          [] { return std::vector<TransformPtr>{typed("PILImage.create", [](const std::string& p) { return read_image(p); })}; },
+          [](std::int64_t min_size) {
+            ReadImageOptions o;
+            o.min_size = min_size;
+            return std::vector<TransformPtr>{typed("PILImage.create", [o](const std::string& p) { return read_image(p, o); })};
+          },
           {}, {std::make_shared<IntToFloatTensor>()}};
 }
 
 TransformBlock CategoryBlock(std::vector<std::string> vocab) {
-  return {"CategoryBlock", [vocab] { return std::vector<TransformPtr>{std::make_shared<Categorize>(vocab)}; }, {}, {}};
+  return {"CategoryBlock", [vocab](std::int64_t) { return std::vector<TransformPtr>{std::make_shared<Categorize>(vocab)}; },
+          {}, {}};
 }
 
 TransformBlock MaskBlock(std::vector<std::string> codes) {
   (void)codes;  // the class names of the mask codes, kept by the caller for display
   return {"MaskBlock",
-          [] { return std::vector<TransformPtr>{typed("PILMask.create", [](const std::string& p) { return read_mask(p); })}; },
+          [](std::int64_t) {
+            return std::vector<TransformPtr>{typed("PILMask.create", [](const std::string& p) { return read_mask(p); })};
+          },
           {}, {std::make_shared<IntToFloatTensor>()}};
 }
 
@@ -73,13 +81,17 @@ Paths DataBlock::items(const std::filesystem::path& source) const {
 }
 
 std::vector<Pipeline> DataBlock::pipelines() const {
+  // Decoding may shrink images as long as the Resize that follows still gets enough pixels.
+  std::int64_t min_size = 0;
+  for (const auto& t : item_tfms_)
+    if (const auto* r = dynamic_cast<const Resize*>(t.get())) min_size = std::max(r->size().height, r->size().width);
   std::vector<Pipeline> out;
   for (std::size_t i = 0; i < blocks_.size(); ++i) {
     std::vector<TransformPtr> tfms{getter(static_cast<int>(i) < n_inp_ ? options_.get_x() : options_.get_y(), i)};
     // A block's type transforms run right after its getter (all order 0 or 1, so the stable
     // sort keeps them in the given order).
     if (blocks_[i].type_tfms) {
-      auto made = blocks_[i].type_tfms();
+      auto made = blocks_[i].type_tfms(min_size);
       tfms.insert(tfms.end(), made.begin(), made.end());
     }
     out.emplace_back(std::move(tfms));

@@ -69,25 +69,22 @@ int reduced_flag(int reduce) {
   }
 }
 
-// Any decoded matrix -> 8-bit RGB.
-cv::Mat to_rgb8(cv::Mat mat) {
-  if (mat.depth() == CV_16U) {
+// Any decoded matrix -> 8-bit RGB, written straight into a new [H, W, 3] tensor (one copy).
+at::Tensor to_rgb_tensor(cv::Mat mat) {
+  if (mat.depth() != CV_8U) {
     cv::Mat eight;
-    mat.convertTo(eight, CV_8U, 1.0 / 257.0);
-    mat = eight;
-  } else if (mat.depth() != CV_8U) {
-    cv::Mat eight;
-    mat.convertTo(eight, CV_8U);
+    mat.convertTo(eight, CV_8U, mat.depth() == CV_16U ? 1.0 / 257.0 : 1.0);
     mat = eight;
   }
-  cv::Mat rgb;
+  at::Tensor out = at::empty({mat.rows, mat.cols, 3}, at::kByte);
+  cv::Mat rgb(mat.rows, mat.cols, CV_8UC3, out.data_ptr());
   switch (mat.channels()) {
     case 1: cv::cvtColor(mat, rgb, cv::COLOR_GRAY2RGB); break;
     case 3: cv::cvtColor(mat, rgb, cv::COLOR_BGR2RGB); break;
     case 4: cv::cvtColor(mat, rgb, cv::COLOR_BGRA2RGB); break;
     default: STRATA_FAIL(IOError, "images with {} channels are not supported", mat.channels());
   }
-  return rgb;
+  return out;
 }
 
 cv::Mat decode_checked(const std::vector<std::uint8_t>& bytes, const std::string& name, int flags,
@@ -119,10 +116,20 @@ cv::Mat decode_checked(const std::vector<std::uint8_t>& bytes, const std::string
 Value decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name, const ReadImageOptions& options) {
   STRATA_CHECK(options.reduce == 1 || options.reduce == 2 || options.reduce == 4 || options.reduce == 8,
                "read_image: reduce must be 1, 2, 4 or 8, got {}", options.reduce);
-  const int reduce = is_jpeg(bytes) ? reduced_flag(options.reduce) : 0;
+  int factor = options.reduce;
+  if (factor == 1 && options.min_size > 0 && is_jpeg(bytes)) {
+    if (auto dims = header_dimensions(bytes)) {
+      const std::int64_t shorter = std::min(dims->width, dims->height);
+      for (int r : {8, 4, 2})
+        if (shorter / r >= options.min_size) {
+          factor = r;
+          break;
+        }
+    }
+  }
+  const int reduce = is_jpeg(bytes) ? reduced_flag(factor) : 0;
   const int flags = reduce ? (reduce | cv::IMREAD_IGNORE_ORIENTATION) : cv::IMREAD_UNCHANGED;
-  cv::Mat rgb = to_rgb8(decode_checked(bytes, name, flags, options.max_pixels));
-  return Value(Kind::Image, detail::tensor_from_mat(rgb));
+  return Value(Kind::Image, to_rgb_tensor(decode_checked(bytes, name, flags, options.max_pixels)));
 }
 
 Value read_image(const std::filesystem::path& path, const ReadImageOptions& options) {

@@ -69,6 +69,14 @@ TEST_CASE("read_image: reduced JPEG decode gives the image at a fraction of its 
   // Same picture: the mean colour barely moves.
   CHECK(std::abs(full.to(at::kFloat).mean().item<float>() - half.to(at::kFloat).mean().item<float>()) < 2.0f);
   CHECK_THROWS_WITH(strata::read_image(file, {3}), Contains("reduce must be 1, 2, 4 or 8, got 3"));
+  strata::ReadImageOptions fit;
+  fit.min_size = 128;  // 512 / 4 still covers 128; 512 / 8 would not
+  CHECK(strata::read_image(file, fit).tensor().size(0) == 128);
+  fit.min_size = 200;
+  CHECK(strata::read_image(file, fit).tensor().size(0) == 256);
+  fit.min_size = 400;
+  CHECK(strata::read_image(file, fit).tensor().size(0) == 512);
+  CHECK(strata::read_image(strata_test::opencv_samples() / "pic1.png", fit).tensor().size(0) == 300);  // PNG: full size
 }
 
 TEST_CASE("read_image: 16-bit PNGs are scaled to 8 bits", "[vision]") {

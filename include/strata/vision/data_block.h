@@ -18,7 +18,9 @@ namespace strata {
 struct TransformBlock {
   std::string name;
   /// Makes the type transforms: fresh ones for each Datasets, since setup (a vocab) is per data.
-  std::function<std::vector<TransformPtr>()> type_tfms;
+  /// `decode_min_size` is the largest side a Resize among the item transforms asks for (0: none),
+  /// so images can be decoded at a reduced size when that is still large enough.
+  std::function<std::vector<TransformPtr>(std::int64_t decode_min_size)> type_tfms;
   std::vector<TransformPtr> item_tfms, batch_tfms;
 };
 

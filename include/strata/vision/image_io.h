@@ -14,6 +14,9 @@ struct ReadImageOptions {
   /// Decode JPEGs at 1/2, 1/4 or 1/8 resolution (libjpeg's DCT scaling: much faster when the
   /// image is resized down anyway). 1 decodes at full size; other formats ignore it.
   int reduce = 1;
+  /// When > 0 (and reduce is 1): decode JPEGs at the largest reduction (1/2, 1/4, 1/8) that keeps
+  /// both sides at least this many pixels, e.g. the target of a following Resize.
+  std::int64_t min_size = 0;
   /// Images with more pixels than this are refused before decoding (decompression bombs).
   /// PIL's limit for an error is 2 x 89,478,485.
   std::int64_t max_pixels = 178956970;
