@@ -8,3 +8,4 @@ STRATA_BUILD_DIR="$build" "$root/scripts/build.sh" -DSTRATA_BUILD_BENCH=ON
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 "$build/bench/bench_weight_loading"
 "$build/bench/bench_data_loading"
+"$build/bench/bench_learner_overhead"
