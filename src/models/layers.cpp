@@ -45,18 +45,13 @@ void SigmoidRangeImpl::pretty_print(std::ostream& stream) const {
 
 namespace {
 
-template <typename BN>
-BN fastai_bn(BN bn, NormType norm_type) {
+// fastai's norm init: weight 1 (0 for the *Zero types, which start residual branches at zero)
+// and bias 1e-3.
+template <typename Norm>
+Norm fastai_norm(Norm norm, NormType norm_type) {
   torch::NoGradGuard no_grad;
-  bn->weight.fill_(norm_type == NormType::BatchZero ? 0.0 : 1.0);
-  bn->bias.fill_(1e-3);
-  return bn;
-}
-
-template <typename IN>
-IN fastai_instance_norm(IN norm, NormType norm_type) {
-  torch::NoGradGuard no_grad;
-  norm->weight.fill_(norm_type == NormType::InstanceZero ? 0.0 : 1.0);
+  const bool zero = norm_type == NormType::BatchZero || norm_type == NormType::InstanceZero;
+  norm->weight.fill_(zero ? 0.0 : 1.0);
   norm->bias.fill_(1e-3);
   return norm;
 }
@@ -64,18 +59,18 @@ IN fastai_instance_norm(IN norm, NormType norm_type) {
 }  // namespace
 
 torch::nn::BatchNorm1d batch_norm_1d(int64_t nf, NormType norm_type) {
-  return fastai_bn(torch::nn::BatchNorm1d(nf), norm_type);
+  return fastai_norm(torch::nn::BatchNorm1d(nf), norm_type);
 }
 
 torch::nn::BatchNorm2d batch_norm_2d(int64_t nf, NormType norm_type) {
-  return fastai_bn(torch::nn::BatchNorm2d(nf), norm_type);
+  return fastai_norm(torch::nn::BatchNorm2d(nf), norm_type);
 }
 
 torch::nn::AnyModule batch_norm(int64_t nf, int64_t ndim, NormType norm_type) {
   switch (ndim) {
     case 1: return torch::nn::AnyModule(batch_norm_1d(nf, norm_type));
     case 2: return torch::nn::AnyModule(batch_norm_2d(nf, norm_type));
-    case 3: return torch::nn::AnyModule(fastai_bn(torch::nn::BatchNorm3d(nf), norm_type));
+    case 3: return torch::nn::AnyModule(fastai_norm(torch::nn::BatchNorm3d(nf), norm_type));
     default: STRATA_FAIL(ValueError, "batch_norm: ndim must be 1, 2 or 3, got {}", ndim);
   }
 }
@@ -138,7 +133,7 @@ ConvLayerImpl::ConvLayerImpl(const ConvLayerOptions& o) {
                          : torch::nn::AnyModule(batch_norm_2d(o.out_channels(), o.norm_type()));
   } else if (inn) {
     STRATA_CHECK(o.ndim() == 2, "ConvLayer: instance norm needs ndim 2");
-    norm = torch::nn::AnyModule(fastai_instance_norm(
+    norm = torch::nn::AnyModule(fastai_norm(
         torch::nn::InstanceNorm2d(torch::nn::InstanceNorm2dOptions(o.out_channels()).affine(true)), o.norm_type()));
   }
   // fastai bn_1st: [conv, norm, act] by default, [conv, act, norm] otherwise.

@@ -124,6 +124,18 @@ void decoupled_weight_decay(at::Tensor& p, const Hypers& h, const ParamState& s)
   if (s.do_wd && wd != 0.0) p.mul_(1.0 - h.at("lr") * wd);
 }
 
+// fastai average_grad(dampening=True), average_sqr_grad and step_stat: the moments Adam-like
+// optimizers share.
+void update_moments(const at::Tensor& p, const Hypers& h, ParamState& s) {
+  const at::Tensor& grad = p.grad();
+  const double mom = h.at("mom"), sqr_mom = h.at("sqr_mom");
+  if (!s.grad_avg.defined()) s.grad_avg = at::zeros_like(p);
+  if (!s.sqr_avg.defined()) s.sqr_avg = at::zeros_like(p);
+  s.grad_avg.mul_(mom).add_(grad, 1.0 - mom);
+  s.sqr_avg.mul_(sqr_mom).addcmul_(grad, grad, 1.0 - sqr_mom);
+  s.step += 1;
+}
+
 }  // namespace
 
 Adam::Adam(ParamGroupList groups, double lr, double mom, double sqr_mom, double eps, double wd)
@@ -131,13 +143,8 @@ Adam::Adam(ParamGroupList groups, double lr, double mom, double sqr_mom, double 
 
 void Adam::step_param(at::Tensor& p, const Hypers& h, ParamState& s) {
   decoupled_weight_decay(p, h, s);
-  const at::Tensor& grad = p.grad();
+  update_moments(p, h, s);
   const double mom = h.at("mom"), sqr_mom = h.at("sqr_mom");
-  if (!s.grad_avg.defined()) s.grad_avg = at::zeros_like(p);
-  if (!s.sqr_avg.defined()) s.sqr_avg = at::zeros_like(p);
-  s.grad_avg.mul_(mom).add_(grad, 1.0 - mom);                // average_grad(dampening=True)
-  s.sqr_avg.mul_(sqr_mom).addcmul_(grad, grad, 1.0 - sqr_mom);  // average_sqr_grad
-  s.step += 1;                                                // step_stat
   const double debias1 = 1.0 - std::pow(mom, static_cast<double>(s.step));
   const double debias2 = 1.0 - std::pow(sqr_mom, static_cast<double>(s.step));
   p.addcdiv_(s.grad_avg, (s.sqr_avg / debias2).sqrt_().add_(h.at("eps")), -h.at("lr") / debias1);
@@ -163,13 +170,8 @@ RAdam::RAdam(ParamGroupList groups, double lr, double mom, double sqr_mom, doubl
 
 void RAdam::step_param(at::Tensor& p, const Hypers& h, ParamState& s) {
   decoupled_weight_decay(p, h, s);
-  const at::Tensor& grad = p.grad();
+  update_moments(p, h, s);
   const double mom = h.at("mom"), sqr_mom = h.at("sqr_mom");
-  if (!s.grad_avg.defined()) s.grad_avg = at::zeros_like(p);
-  if (!s.sqr_avg.defined()) s.sqr_avg = at::zeros_like(p);
-  s.grad_avg.mul_(mom).add_(grad, 1.0 - mom);
-  s.sqr_avg.mul_(sqr_mom).addcmul_(grad, grad, 1.0 - sqr_mom);
-  s.step += 1;
   const double step = static_cast<double>(s.step);
   const double debias1 = 1.0 - std::pow(mom, step);
   // fastai radam_step: r_inf = 2/(1-sqr_mom) - 1; r = r_inf - 2*step*sqr_mom**step/(1-sqr_mom**step)
