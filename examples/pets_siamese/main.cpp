@@ -14,8 +14,9 @@
 namespace fs = std::filesystem;
 
 struct Options {
-  std::string data, arch = "resnet34", weights, device = "cpu", out = "out/pets_siamese";
-  bool pretrained = false, baseline = true;
+  std::string data, arch = "resnet34", weights, device = torch::cuda::is_available() ? "cuda" : "cpu",
+                                                 out = "out/pets_siamese";
+  bool pretrained = false, baseline = true, fp16 = false;
   int size = 224, bs = 64, epochs_frozen = 4, epochs_unfrozen = 4, workers = -1, per_class = 200;
   double lr = 3e-3, lr_unfrozen = 1e-4;
   std::uint64_t seed = 42;
@@ -63,6 +64,7 @@ double siamese(const Options& o, const fs::path& data, const std::string& weight
                             .splitter(strata::siamese_splitter)
                             .metrics({strata::accuracy})
                             .path(o.out));
+  if (o.fp16) learn.to_fp16();  // CUDA only: autocast + dynamic loss scaling
   learn.freeze();
   learn.fit_one_cycle(o.epochs_frozen, o.lr);
   // learn.unfreeze(); learn.fit_one_cycle(4, slice(1e-6, 1e-4))
@@ -87,7 +89,8 @@ int main(int argc, char** argv) {
   app.add_option("--epochs-unfrozen", o.epochs_unfrozen, "epochs after unfreezing")->capture_default_str();
   app.add_option("--lr", o.lr, "one-cycle lr of the frozen phase")->capture_default_str();
   app.add_option("--lr-unfrozen", o.lr_unfrozen, "head lr after unfreezing (body: /100)")->capture_default_str();
-  app.add_option("--device", o.device, "cpu or cuda")->capture_default_str();
+  app.add_option("--device", o.device, "cpu or cuda (default: cuda when available)")->capture_default_str();
+  app.add_flag("--fp16", o.fp16, "mixed precision (CUDA): autocast and loss scaling");
   app.add_option("--workers", o.workers, "loader threads (-1: one per core)")->capture_default_str();
   app.add_option("--seed", o.seed, "seed of splits, pairs and augmentation")->capture_default_str();
   app.add_option("--per-class", o.per_class, "embedded default: images per class")->capture_default_str();

@@ -9,6 +9,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include "strata/callbacks/mixed_precision.h"
 #include "strata/callbacks/progress.h"
 #include "strata/callbacks/schedule.h"
 #include "strata/core/error.h"
@@ -192,6 +193,22 @@ void Learner::with_events(Event before, Event cancel, Event after, Body&& body) 
     run_event(cancel);
   }
   run_event(after);
+}
+
+void Learner::to_fp16() {
+  to_fp32();
+  add_cb(std::make_shared<MixedPrecision>(c10::kHalf));
+}
+
+void Learner::to_bf16() {
+  to_fp32();
+  add_cb(std::make_shared<MixedPrecision>(c10::kBFloat16));
+}
+
+void Learner::to_fp32() {
+  cbs_.erase(std::remove_if(cbs_.begin(), cbs_.end(),
+                            [](const CallbackPtr& cb) { return dynamic_cast<MixedPrecision*>(cb.get()) != nullptr; }),
+             cbs_.end());
 }
 
 void Learner::freeze_to(int n) {

@@ -123,6 +123,12 @@ class Learner {
   /// are restored. Returns the four suggestions.
   SuggestedLRs lr_find(const LRFindOptions& o = {});
 
+  // ---- precision ----
+  /// fastai to_fp16 / to_bf16: adds a MixedPrecision callback (CUDA only); to_fp32 removes it.
+  void to_fp16();
+  void to_bf16();
+  void to_fp32();
+
   // ---- freezing ----
   void freeze_to(int n);
   void freeze() { freeze_to(-1); }

@@ -55,9 +55,6 @@ class Recorder : public Callback {
   /// The last epoch's [train_loss, valid_loss, metrics...].
   std::vector<std::optional<double>> final_record() const;
 
-  /// Writes the smoothed training loss (and validation loss per epoch) as a PNG plot.
-  void plot_loss(const std::string& png_path, int skip_start = 5) const;
-
  private:
   AvgSmoothLoss smooth_;
   double valid_total_ = 0;
