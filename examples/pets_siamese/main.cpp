@@ -72,6 +72,7 @@ double siamese(const Options& o, const fs::path& data, const std::string& weight
   learn.fit_one_cycle(o.epochs_unfrozen, strata::slice(o.lr_unfrozen / 100, o.lr_unfrozen));
 
   std::cout << "saved " << learn.save("siamese_" + tag).string() << "\n";
+  strata::plot_loss(learn.recorder(), fs::path(o.out) / ("loss_" + tag + ".png"));
   strata::show_results(learn, fs::path(o.out) / ("show_results_" + tag + ".png"), 9, {"different", "same"});
   return learn.recorder().final_record().back().value_or(0.0);
 }

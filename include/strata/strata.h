@@ -50,6 +50,7 @@
 #include "strata/vision/data_block.h"
 #include "strata/vision/fashion_mnist.h"
 #include "strata/vision/image_io.h"
+#include "strata/vision/plots.h"
 #include "strata/vision/resize.h"
 #include "strata/vision/show.h"
 #include "strata/vision/tensor_transforms.h"

@@ -14,6 +14,7 @@
 #include "strata/models/splitters.h"
 #include "strata/vision/fashion_mnist.h"
 #include "strata/vision/image_io.h"
+#include "strata/vision/plots.h"
 #include "strata/vision/tensor_transforms.h"
 
 using strata::Item;
@@ -75,6 +76,15 @@ TEST_CASE("Learner on Fashion-MNIST: fit_one_cycle learns, valid loss falls, acc
   const auto preds = learn.get_preds(1, true);
   CHECK(preds.preds.size(0) == 1000);
   CHECK((preds.decoded == preds.targets).to(torch::kFloat).mean().item<double>() == Approx(*check[1]).epsilon(1e-6));
+
+  strata::plot_loss(learn.recorder(), dir / "loss.png");
+  strata::plot_sched(learn.recorder(), dir / "sched.png");
+  const auto lrs = learn.lr_find();
+  CHECK(lrs.valley > 1e-6);
+  CHECK(lrs.valley < 1.0);
+  strata::plot_lr_find(learn.recorder(), dir / "lr_find.png");
+  for (const char* png : {"loss.png", "sched.png", "lr_find.png"})
+    CHECK(strata::read_image(dir / png).tensor().sizes() == torch::IntArrayRef({420, 640, 3}));
 }
 
 TEST_CASE("Learner: freeze keeps body weights bit-identical except BatchNorm; unfreeze moves them",
