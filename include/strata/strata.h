@@ -23,6 +23,7 @@
 #include "strata/data/tfmd_lists.h"
 #include "strata/callbacks/callback.h"
 #include "strata/callbacks/mixed_precision.h"
+#include "strata/callbacks/mixup.h"
 #include "strata/callbacks/progress.h"
 #include "strata/callbacks/schedule.h"
 #include "strata/callbacks/tracker.h"

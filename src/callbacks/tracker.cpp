@@ -1,6 +1,8 @@
 #include "strata/callbacks/tracker.h"
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 
 #include <torch/torch.h>
 
@@ -71,6 +73,67 @@ void EarlyStoppingCallback::after_epoch(Learner& l) {
     if (l.logging) *l.out << fmt::format("No improvement since epoch {}: early stopping\n", l.epoch - wait_);
     throw CancelFit();
   }
+}
+
+ReduceLROnPlateau::ReduceLROnPlateau(std::string monitor, double min_delta, int patience, double factor, double min_lr)
+    : TrackerCallback(std::move(monitor), min_delta), patience_(patience), factor_(factor), min_lr_(min_lr) {
+  STRATA_CHECK(factor > 1 && patience > 0, "ReduceLROnPlateau: need factor > 1 and patience > 0");
+}
+
+void ReduceLROnPlateau::before_fit(Learner& l) {
+  TrackerCallback::before_fit(l);
+  wait_ = 0;
+}
+
+void ReduceLROnPlateau::after_epoch(Learner& l) {
+  if (improved(l)) {
+    wait_ = 0;
+    return;
+  }
+  if (++wait_ < patience_) return;
+  std::vector<double> lrs;
+  for (const auto& h : l.opt().hypers()) lrs.push_back(std::max(h.at("lr") / factor_, min_lr_));
+  l.opt().set_hyper("lr", HyperValue(lrs));
+  wait_ = 0;
+  if (l.logging) *l.out << fmt::format("Epoch {}: reducing lr to {}\n", l.epoch, lrs.back());
+}
+
+GradientAccumulation::GradientAccumulation(int n_acc) : n_acc_(n_acc) {
+  STRATA_CHECK(n_acc > 0, "GradientAccumulation: n_acc must be positive, got {}", n_acc);
+}
+
+void GradientAccumulation::after_loss(Learner& l) {
+  const auto bs = l.yb.empty() ? 1 : l.yb[0].tensor().size(0);
+  l.loss_grad = l.loss_grad / (static_cast<double>(n_acc_) / static_cast<double>(bs));
+}
+
+void GradientAccumulation::before_step(Learner& l) {
+  count_ += static_cast<int>(l.yb.empty() ? 1 : l.yb[0].tensor().size(0));
+  if (count_ < n_acc_) throw CancelBatch();  // keep accumulating: no step, no zero_grad
+  count_ = 0;
+}
+
+CSVLogger::CSVLogger(std::string fname, bool append) : fname_(std::move(fname)), append_(append) {}
+
+void CSVLogger::before_fit(Learner& l) {
+  file_ = (l.options().path() / fname_).string();
+  const bool header = !append_ || !std::filesystem::exists(file_);
+  std::ofstream out(file_, append_ ? std::ios::app : std::ios::trunc);
+  STRATA_CHECK_IO(static_cast<bool>(out), "CSVLogger: cannot write '{}'", file_);
+  if (header) {
+    // fastai's columns without "time": the file is for analysis, not for reading progress.
+    const auto& names = l.recorder().metric_names;
+    for (std::size_t i = 0; i + 1 < names.size(); ++i) out << (i ? "," : "") << names[i];
+    out << "\n";
+  }
+}
+
+void CSVLogger::after_epoch(Learner& l) {
+  std::ofstream out(file_, std::ios::app);
+  STRATA_CHECK_IO(static_cast<bool>(out), "CSVLogger: cannot write '{}'", file_);
+  out << l.epoch;
+  for (const auto& v : l.recorder().final_record()) out << "," << (v ? fmt::format("{:.6f}", *v) : std::string());
+  out << "\n";
 }
 
 void GradientClip::before_step(Learner& l) {

@@ -1,6 +1,7 @@
 #include "strata/learner/metrics.h"
 
 #include <ATen/ATen.h>
+#include <torch/torch.h>
 
 #include "strata/core/error.h"
 
@@ -101,6 +102,90 @@ class DiceMetric : public Metric {
 };
 
 }  // namespace
+
+namespace {
+
+// fastai AccumMetric: keeps every prediction and target of the epoch, evaluates once.
+class EpochMetric : public Metric {
+ public:
+  using Fn = std::function<std::optional<double>(const at::Tensor& pred, const at::Tensor& target)>;
+  EpochMetric(std::string name, Fn fn) : name_(std::move(name)), fn_(std::move(fn)) {}
+  std::string name() const override { return name_; }
+  void reset() override {
+    preds_.clear();
+    targets_.clear();
+  }
+  void accumulate(const at::Tensor& pred, const at::Tensor& target) override {
+    preds_.push_back(pred.detach());
+    targets_.push_back(target.detach());
+  }
+  std::optional<double> value() const override {
+    if (preds_.empty()) return std::nullopt;
+    return fn_(at::cat(preds_).to(at::kCPU), at::cat(targets_).to(at::kCPU).reshape({-1}));
+  }
+
+ private:
+  std::string name_;
+  Fn fn_;
+  std::vector<at::Tensor> preds_, targets_;
+};
+
+// Per-class true positives, predicted positives and actual positives.
+std::tuple<at::Tensor, at::Tensor, at::Tensor> counts(const at::Tensor& pred, const at::Tensor& target) {
+  const int64_t c = pred.size(-1);
+  const at::Tensor p = at::one_hot(pred.argmax(-1).reshape({-1}), c).to(at::kDouble);
+  const at::Tensor t = at::one_hot(target.to(at::kLong), c).to(at::kDouble);
+  return {(p * t).sum(0), p.sum(0), t.sum(0)};
+}
+
+std::optional<double> combine(const at::Tensor& num, const at::Tensor& den, Average average) {
+  const at::Tensor ratio = torch::where(den > 0, num / den.clamp_min(1e-300), torch::zeros_like(num));
+  if (average == Average::Binary) return ratio.size(0) > 1 ? ratio[1].item<double>() : ratio[0].item<double>();
+  return ratio.mean().item<double>();
+}
+
+MetricPtr precision_like(const char* name, Average average, int which) {
+  return std::make_shared<EpochMetric>(
+      std::string(name) + (average == Average::Macro ? "_macro" : ""),
+      [average, which](const at::Tensor& pred, const at::Tensor& target) -> std::optional<double> {
+        auto [tp, predicted, actual] = counts(pred, target);
+        if (which == 0) return combine(tp, predicted, average);
+        if (which == 1) return combine(tp, actual, average);
+        return combine(2 * tp, predicted + actual, average);  // F1 = 2 tp / (2 tp + fp + fn)
+      });
+}
+
+}  // namespace
+
+MetricPtr Precision(Average average) { return precision_like("precision_score", average, 0); }
+MetricPtr Recall(Average average) { return precision_like("recall_score", average, 1); }
+MetricPtr F1Score(Average average) { return precision_like("f1_score", average, 2); }
+
+MetricPtr RocAucBinary() {
+  return std::make_shared<EpochMetric>("roc_auc_score", [](const at::Tensor& pred, const at::Tensor& target) -> std::optional<double> {
+    const at::Tensor score = pred.dim() == 2 && pred.size(1) == 2 ? at::softmax(pred.to(at::kDouble), 1).select(1, 1)
+                                                                    : pred.reshape({-1}).to(at::kDouble);
+    const at::Tensor pos = target.to(at::kBool);
+    const auto n_pos = pos.sum().item<int64_t>(), n_neg = pos.numel() - n_pos;
+    if (n_pos == 0 || n_neg == 0) return std::nullopt;
+    // Mann-Whitney U: average ranks (ties share their mean rank).
+    const at::Tensor order = score.argsort();
+    const at::Tensor sorted = score.index_select(0, order);
+    at::Tensor ranks = at::empty_like(score);
+    const auto* sv = sorted.data_ptr<double>();
+    const auto* ov = order.data_ptr<int64_t>();
+    auto* rv = ranks.data_ptr<double>();
+    for (int64_t i = 0; i < score.numel();) {
+      int64_t j = i;
+      while (j + 1 < score.numel() && sv[j + 1] == sv[i]) ++j;
+      const double r = (static_cast<double>(i) + static_cast<double>(j)) / 2.0 + 1.0;
+      for (int64_t k = i; k <= j; ++k) rv[ov[k]] = r;
+      i = j + 1;
+    }
+    const double rank_sum = ranks.masked_select(pos).sum().item<double>();
+    return (rank_sum - static_cast<double>(n_pos) * (n_pos + 1) / 2.0) / (static_cast<double>(n_pos) * n_neg);
+  });
+}
 
 MetricPtr Dice(bool multi) { return std::make_shared<DiceMetric>(multi, false); }
 MetricPtr JaccardCoeff() { return std::make_shared<DiceMetric>(false, true); }

@@ -58,6 +58,53 @@ class EarlyStoppingCallback : public TrackerCallback {
   int patience_, wait_ = 0;
 };
 
+/// fastai ReduceLROnPlateau(monitor, min_delta, patience=1, factor=10, min_lr=0): divides every
+/// group's lr by `factor` after `patience` epochs without improvement.
+class ReduceLROnPlateau : public TrackerCallback {
+ public:
+  explicit ReduceLROnPlateau(std::string monitor = "valid_loss", double min_delta = 0.0, int patience = 1,
+                             double factor = 10.0, double min_lr = 0.0);
+  std::string name() const override { return "reduce_lr_on_plateau"; }
+  int order() const override { return 62; }
+  void before_fit(Learner& l) override;
+  void after_epoch(Learner& l) override;
+
+ private:
+  int patience_, wait_ = 0;
+  double factor_, min_lr_;
+};
+
+/// fastai GradientAccumulation(n_acc=32): steps only once `n_acc` items have been seen, with the
+/// loss scaled so the accumulated gradient is the mean over those items.
+class GradientAccumulation : public Callback {
+ public:
+  explicit GradientAccumulation(int n_acc = 32);
+  std::string name() const override { return "gradient_accumulation"; }
+  int order() const override { return -20; }
+  bool run_valid() const override { return false; }
+  void before_fit(Learner&) override { count_ = 0; }
+  void after_loss(Learner& l) override;
+  void before_step(Learner& l) override;
+
+ private:
+  int n_acc_, count_ = 0;
+};
+
+/// fastai CSVLogger(fname='history.csv', append=False): the epoch table as CSV in path/fname.
+class CSVLogger : public Callback {
+ public:
+  explicit CSVLogger(std::string fname = "history.csv", bool append = false);
+  std::string name() const override { return "csv_logger"; }
+  int order() const override { return 60; }
+  void before_fit(Learner& l) override;
+  void after_epoch(Learner& l) override;
+
+ private:
+  std::string fname_;
+  bool append_;
+  std::string file_;
+};
+
 /// fastai GradientClip(max_norm=1): clips the global gradient norm before each step.
 class GradientClip : public Callback {
  public:

@@ -80,6 +80,17 @@ at::Tensor top_k_accuracy(const at::Tensor& pred, const at::Tensor& target, int6
 /// fastai Dice(axis=1) (binary segmentation) accumulated over the epoch; with `multi`, DiceMulti
 /// (mean over classes of per-class Dice, classes absent from both ignored).
 MetricPtr Dice(bool multi = false);
+/// How Precision / Recall / F1 combine classes: the positive class 1 of a binary task, or the
+/// unweighted mean over classes (sklearn's average='binary' / 'macro').
+enum class Average { Binary, Macro };
+/// fastai Precision / Recall / F1Score (sklearn-backed in fastai): computed once over the whole
+/// epoch from argmax predictions.
+MetricPtr Precision(Average average = Average::Binary);
+MetricPtr Recall(Average average = Average::Binary);
+MetricPtr F1Score(Average average = Average::Binary);
+/// fastai RocAucBinary: area under the ROC curve of the softmax score of class 1 (ties averaged).
+MetricPtr RocAucBinary();
+
 /// fastai JaccardCoeff(axis=1): inter / (union - inter) over the epoch.
 MetricPtr JaccardCoeff();
 

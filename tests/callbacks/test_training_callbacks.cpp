@@ -1,0 +1,99 @@
+#include <fstream>
+#include <sstream>
+
+#include <torch/torch.h>
+
+#include "catch.h"
+#include "fixtures.h"
+#include "strata/callbacks/mixup.h"
+#include "strata/callbacks/tracker.h"
+#include "strata/core/error.h"
+#include "strata/learner/learner.h"
+#include "strata/models/sequential.h"
+
+using strata_test::Contains;
+
+namespace {
+
+std::unique_ptr<strata::Learner> tiny(const std::filesystem::path& path, std::vector<strata::CallbackPtr> cbs) {
+  torch::manual_seed(0);
+  std::vector<strata::Item> items;
+  for (int i = 0; i < 48; ++i) {
+    auto x = torch::randn({8});
+    items.push_back({strata::Value(strata::Kind::Tensor, x), strata::Value::category(x[0].item<float>() > 0 ? 1 : 0)});
+  }
+  strata::Splits splits;
+  for (int i = 0; i < 48; ++i) (i < 40 ? splits.train : splits.valid).push_back(i);
+  auto dls = strata::dataloaders(strata::TfmdLists(items, strata::Pipeline(), splits),
+                                 strata::DataLoadersOptions().bs(4).num_workers(0).seed(0));
+  strata::Sequential net(torch::nn::Linear(8, 8), torch::nn::ReLU(), torch::nn::Linear(8, 2));
+  auto learn = std::make_unique<strata::Learner>(
+      dls, net, strata::LearnerOptions().loss_func(strata::CrossEntropyLossFlat()).cbs(std::move(cbs)).path(path));
+  learn->logging = false;
+  return learn;
+}
+
+}  // namespace
+
+TEST_CASE("ReduceLROnPlateau divides the lr after each epoch without improvement", "[callbacks]") {
+  strata_test::TempDir dir;
+  auto learn = tiny(dir.path(), {std::make_shared<strata::ReduceLROnPlateau>("valid_loss", 1e9, 1, 10.0)});
+  learn->fit(3, 1e-2);
+  // The first epoch improves on "nothing yet"; epochs 2 and 3 do not beat it by 1e9.
+  CHECK(learn->opt().hyper(0, "lr") == Approx(1e-4));
+}
+
+TEST_CASE("GradientAccumulation steps once per n_acc items", "[callbacks]") {
+  strata_test::TempDir dir;
+  auto learn = tiny(dir.path(), {std::make_shared<strata::GradientAccumulation>(8)});
+  learn->fit(1, 1e-2);
+  const auto p = learn->opt().param_groups()[0][0];
+  CHECK(learn->opt().state(p).step == 5);  // 10 batches of 4 items
+  CHECK(learn->recorder().losses.size() == 10);
+}
+
+TEST_CASE("CSVLogger writes the epoch table", "[callbacks]") {
+  strata_test::TempDir dir;
+  auto learn = tiny(dir.path(), {std::make_shared<strata::CSVLogger>()});
+  learn->fit(2, 1e-2);
+  std::ifstream in(dir / "history.csv");
+  std::string header, row1, row2;
+  std::getline(in, header);
+  std::getline(in, row1);
+  std::getline(in, row2);
+  CHECK(header == "epoch,train_loss,valid_loss");
+  CHECK(row2.rfind("1,", 0) == 0);
+}
+
+TEST_CASE("MixUp and CutMix train; CutMix needs images", "[callbacks]") {
+  strata_test::TempDir dir;
+  auto learn = tiny(dir.path(), {std::make_shared<strata::MixUp>(0.4)});
+  learn->fit(1, 1e-2);
+  CHECK(std::isfinite(*learn->recorder().final_record()[0]));
+  auto cut = tiny(dir.path(), {std::make_shared<strata::CutMix>()});
+  CHECK_THROWS_WITH(cut->fit(1), Contains("CutMix: needs an image batch [N, C, H, W]"));
+}
+
+TEST_CASE("Precision, Recall, F1 and RocAuc on a known case", "[callbacks]") {
+  // predictions (argmax): 1, 0, 1, 1 ; targets: 1, 0, 0, 1
+  auto pred = torch::tensor({{0.2, 0.8}, {0.9, 0.1}, {0.4, 0.6}, {0.3, 0.7}});
+  auto targ = torch::tensor({1, 0, 0, 1});
+  auto run = [&](const strata::MetricPtr& m) {
+    m->reset();
+    m->accumulate(pred.narrow(0, 0, 2), targ.narrow(0, 0, 2));
+    m->accumulate(pred.narrow(0, 2, 2), targ.narrow(0, 2, 2));
+    return *m->value();
+  };
+  CHECK(run(strata::Precision()) == Approx(2.0 / 3));
+  CHECK(run(strata::Recall()) == Approx(1.0));
+  CHECK(run(strata::F1Score()) == Approx(0.8));
+  CHECK(run(strata::Precision(strata::Average::Macro)) == Approx((1.0 + 2.0 / 3) / 2));
+  // scores of class 1 after softmax keep the order 0.8 > 0.7 > 0.6 > 0.1: one false positive ranks
+  // below both positives -> AUC 1.0
+  CHECK(run(strata::RocAucBinary()) == Approx(1.0));
+  auto mixed = torch::tensor({{0.0, 0.1}, {0.0, 0.4}, {0.0, 0.35}, {0.0, 0.8}});
+  auto m = strata::RocAucBinary();
+  m->reset();
+  m->accumulate(mixed, torch::tensor({0, 0, 1, 1}));
+  CHECK(*m->value() == Approx(0.75));
+}
