@@ -12,9 +12,9 @@
 
 namespace strata_bench {
 
-/// Median wall time in seconds of `runs` calls of `fn` (after one warm-up call).
-inline double median_seconds(int runs, const std::function<void()>& fn) {
-  fn();
+/// Median wall time in seconds of `runs` calls of `fn` (after one warm-up call when warm_up).
+inline double median_seconds(int runs, const std::function<void()>& fn, bool warm_up = true) {
+  if (warm_up) fn();
   std::vector<double> times;
   for (int i = 0; i < runs; ++i) {
     const auto start = std::chrono::steady_clock::now();
