@@ -56,4 +56,48 @@ void Categorize::setup(const ItemsView& items) {
   vocab_ = CategoryMap(labels, sort_);
 }
 
+MultiCategorize::MultiCategorize(std::vector<std::string> vocab, char delimiter)
+    : Transform("MultiCategorize", 1), delimiter_(delimiter) {
+  if (!vocab.empty()) vocab_ = CategoryMap(vocab);
+  define_encodes(Kind::Text, [this](const Value& v, TransformContext&) {
+    STRATA_CHECK(!vocab_.empty(), "MultiCategorize: no vocab; set it up on the training items first");
+    at::Tensor hot = at::zeros({static_cast<std::int64_t>(vocab_.size())}, at::kFloat);
+    for (const auto& label : split(v.str())) hot[vocab_.index(label)] = 1.0f;
+    return Value(Kind::MultiCategory, hot);
+  });
+  define_decodes(Kind::MultiCategory, [this](const Value& v) {
+    const auto& t = v.tensor();
+    if (t.dim() != 1) return v;
+    std::string joined;
+    for (std::int64_t i = 0; i < t.size(0); ++i)
+      if (t[i].item<double>() > 0.5) joined += (joined.empty() ? "" : std::string(1, delimiter_)) + vocab_[static_cast<std::size_t>(i)];
+    return Value::text(joined);
+  });
+}
+
+std::vector<std::string> MultiCategorize::split(const std::string& labels) const {
+  std::vector<std::string> out;
+  std::string current;
+  for (char c : labels + delimiter_) {
+    if (c != delimiter_) {
+      current += c;
+    } else if (!current.empty()) {
+      out.push_back(current);
+      current.clear();
+    }
+  }
+  return out;
+}
+
+void MultiCategorize::setup(const ItemsView& items) {
+  if (!vocab_.empty()) return;
+  std::vector<std::string> labels;
+  for (std::size_t i = 0; i < items.size; ++i)
+    for (const auto& v : items.get(i))
+      if (v.is_text())
+        for (auto& l : split(v.str())) labels.push_back(l);
+  STRATA_CHECK(!labels.empty(), "MultiCategorize: the training items hold no labels to build a vocab from");
+  vocab_ = CategoryMap(labels);
+}
+
 }  // namespace strata

@@ -24,6 +24,7 @@ std::pair<Item, Item> DataLoaders::split_batch(const Item& batch) const {
 std::vector<std::string> find_vocab(const Pipeline& pipeline) {
   for (const auto& t : pipeline.transforms())
     if (auto* c = dynamic_cast<const Categorize*>(t.get())) return c->vocab().vocab();
+    else if (auto* m = dynamic_cast<const MultiCategorize*>(t.get())) return m->vocab().vocab();
   return {};
 }
 

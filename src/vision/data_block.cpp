@@ -50,6 +50,14 @@ TransformBlock CategoryBlock(std::vector<std::string> vocab) {
           {}, {}};
 }
 
+TransformBlock MultiCategoryBlock(std::vector<std::string> vocab, char delimiter) {
+  return {"MultiCategoryBlock",
+          [vocab, delimiter](std::int64_t) {
+            return std::vector<TransformPtr>{std::make_shared<MultiCategorize>(vocab, delimiter)};
+          },
+          {}, {}};
+}
+
 TransformBlock MaskBlock(std::vector<std::string> codes) {
   (void)codes;  // the class names of the mask codes, kept by the caller for display
   return {"MaskBlock",
@@ -184,6 +192,21 @@ DataLoaders ImageDataLoaders::from_folder(const std::filesystem::path& path, con
                                           const std::string& valid, const ImageDataLoadersOptions& o) {
   const Paths files = get_image_files(path, true, {train, valid});
   return from_label_func(files, parent_label, GrandparentSplitter(train, valid), o);
+}
+
+DataLoaders SegmentationDataLoaders::from_label_func(const Paths& fnames, PathGetter label_func,
+                                                     std::vector<std::string> codes,
+                                                     const SegmentationDataLoadersOptions& o) {
+  STRATA_CHECK(static_cast<bool>(label_func), "SegmentationDataLoaders::from_label_func: needs a label function");
+  DataBlock block({ImageBlock(), MaskBlock(codes)},
+                  DataBlockOptions()
+                      .get_items([fnames](const std::filesystem::path&) { return fnames; })
+                      .splitter(RandomSplitter(o.valid_pct(), o.seed()))
+                      .get_y(std::move(label_func))
+                      .item_tfms(o.item_tfms())
+                      .batch_tfms(o.batch_tfms()));
+  DataLoaders dls = block.dataloaders(".", o.loaders());
+  return DataLoaders(dls.train(), dls.valid(), std::move(codes), dls.n_inp(), dls.path());
 }
 
 }  // namespace strata

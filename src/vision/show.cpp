@@ -1,6 +1,7 @@
 #include "strata/vision/show.h"
 
 #include <cmath>
+#include <cstring>
 
 #include <ATen/ATen.h>
 #include <opencv2/imgproc.hpp>
@@ -21,15 +22,33 @@ std::string title_of(const at::Tensor& label, const std::vector<std::string>& vo
   return std::to_string(i);
 }
 
-// The display images of a decoded batch: one per item, pairs joined side by side.
+// Class codes coloured (a tab10-like palette) and blended at alpha 0.5 over the image; code 0
+// (background) is left as it is.
+at::Tensor overlay_mask(const at::Tensor& image, const at::Tensor& mask) {
+  static const std::uint8_t palette[10][3] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 44}, {214, 39, 40},
+                                              {148, 103, 189}, {140, 86, 75}, {227, 119, 194}, {127, 127, 127},
+                                              {188, 189, 34}, {23, 190, 207}};
+  at::Tensor colors = at::empty({10, 3}, at::kByte);
+  std::memcpy(colors.data_ptr(), palette, sizeof palette);
+  const at::Tensor codes = mask.to(at::kLong);
+  const at::Tensor painted = colors.index_select(0, (codes.remainder(10)).reshape({-1})).view({codes.size(0), codes.size(1), 3});
+  const at::Tensor blended = (image.to(at::kFloat) * 0.5 + painted.to(at::kFloat) * 0.5).round().to(at::kByte);
+  return at::where((codes > 0).unsqueeze(-1), blended, image);
+}
+
+// The display images of a decoded batch: one per item, pairs joined side by side, masks overlaid.
 std::vector<at::Tensor> display_images(const Item& decoded, std::int64_t n) {
   std::vector<std::size_t> image_positions;
   for (std::size_t k = 0; k < decoded.size(); ++k)
     if (decoded[k].is(Kind::Image)) image_positions.push_back(k);
   STRATA_CHECK(!image_positions.empty(), "show_batch: the decoded batch holds no image ({})", describe(decoded));
+  const Value* mask = nullptr;
+  for (const auto& v : decoded)
+    if ((v.is(Kind::TensorMask) || v.is(Kind::Mask)) && v.tensor().dim() == 3) mask = &v;
   std::vector<at::Tensor> out;
   for (std::int64_t i = 0; i < n; ++i) {
     at::Tensor img = decoded[image_positions[0]].tensor()[i];
+    if (mask) img = overlay_mask(img, mask->tensor()[i].to(at::kCPU));
     if (image_positions.size() > 1) img = side_by_side(img, decoded[image_positions[1]].tensor()[i]);
     out.push_back(img);
   }

@@ -43,4 +43,19 @@ class Categorize : public Transform {
   bool sort_;
 };
 
+/// fastai MultiCategorize + OneHotEncode: a Text of labels joined by `delimiter` ("cat;dog") ->
+/// MultiCategory one-hot float [n_classes]; vocab from the training items. Decodes back to the
+/// joined labels.
+class MultiCategorize : public Transform {
+ public:
+  explicit MultiCategorize(std::vector<std::string> vocab = {}, char delimiter = ';');
+  void setup(const ItemsView& training_items) override;
+  const CategoryMap& vocab() const { return vocab_; }
+
+ private:
+  std::vector<std::string> split(const std::string& labels) const;
+  CategoryMap vocab_;
+  char delimiter_;
+};
+
 }  // namespace strata

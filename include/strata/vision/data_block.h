@@ -28,6 +28,8 @@ struct TransformBlock {
 TransformBlock ImageBlock();
 /// fastai CategoryBlock(vocab): a label -> Category (Categorize, vocab from the training set).
 TransformBlock CategoryBlock(std::vector<std::string> vocab = {});
+/// fastai MultiCategoryBlock: labels joined by `delimiter` -> one-hot MultiCategory.
+TransformBlock MultiCategoryBlock(std::vector<std::string> vocab = {}, char delimiter = ';');
 /// fastai MaskBlock(codes): a mask path -> Mask (read_mask); batch IntToFloatTensor.
 TransformBlock MaskBlock(std::vector<std::string> codes = {});
 
@@ -95,6 +97,22 @@ struct ImageDataLoaders {
   /// ImageNet-style folders: path/train/<label>/*.jpg and path/valid/<label>/*.jpg.
   static DataLoaders from_folder(const std::filesystem::path& path, const std::string& train = "train",
                                  const std::string& valid = "valid", const ImageDataLoadersOptions& options = {});
+};
+
+struct SegmentationDataLoadersOptions {
+  TORCH_ARG(double, valid_pct) = 0.2;
+  TORCH_ARG(std::uint64_t, seed) = 42;
+  TORCH_ARG(std::vector<TransformPtr>, item_tfms) = {};
+  TORCH_ARG(std::vector<TransformPtr>, batch_tfms) = {};
+  TORCH_ARG(DataLoadersOptions, loaders) = {};
+};
+
+/// fastai SegmentationDataLoaders.
+struct SegmentationDataLoaders {
+  /// Images `fnames` with masks at `label_func(image path)` (PNG, class code per pixel), random
+  /// split; `codes` names the classes (kept as the loaders' vocab).
+  static DataLoaders from_label_func(const Paths& fnames, PathGetter label_func, std::vector<std::string> codes,
+                                     const SegmentationDataLoadersOptions& options = {});
 };
 
 }  // namespace strata
