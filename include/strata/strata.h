@@ -41,6 +41,7 @@
 #include "strata/models/sequential.h"
 #include "strata/models/siamese.h"
 #include "strata/models/splitters.h"
+#include "strata/models/unet.h"
 #include "strata/models/vision_model.h"
 #include "strata/optim/hyper.h"
 #include "strata/optim/optimizer.h"
