@@ -56,4 +56,5 @@
 #include "strata/vision/resize.h"
 #include "strata/vision/show.h"
 #include "strata/vision/tensor_transforms.h"
+#include "strata/vision/unet_learner.h"
 #include "strata/vision/vision_learner.h"

@@ -139,6 +139,25 @@ void show_results(Learner& learn, const std::filesystem::path& path, int max_n, 
   }
   const Item decoded = valid.decode_batch(batch);
   const std::int64_t n = std::min<std::int64_t>(decoded.at(0).tensor().size(0), max_n);
+  if (pred.dim() >= 3) {
+    // Segmentation (fastai: Target/Prediction): the image under its target mask, then under the
+    // predicted one.
+    const Value* image = nullptr;
+    const Value* target_mask = nullptr;
+    for (const auto& v : decoded) {
+      if (v.is(Kind::Image) && !image) image = &v;
+      if ((v.is(Kind::TensorMask) || v.is(Kind::Mask)) && !target_mask) target_mask = &v;
+    }
+    STRATA_CHECK(image != nullptr, "show_results: the decoded batch holds no image ({})", describe(decoded));
+    std::vector<GridCell> cells;
+    for (std::int64_t i = 0; i < n; ++i) {
+      const at::Tensor img = image->tensor()[i];
+      const at::Tensor t = target_mask ? overlay_mask(img, target_mask->tensor()[i].to(at::kCPU)) : img;
+      cells.push_back({side_by_side(t, overlay_mask(img, pred[i])), "target / prediction"});
+    }
+    write_grid(path, cells, 0);
+    return;
+  }
   const auto images = display_images(decoded, n);
   const Value* target = first_category(decoded);
   if (vocab.empty()) vocab = learn.dls().vocab();
