@@ -1,0 +1,92 @@
+// Segmentation with unet_learner (fastai's CamVid example in C++). With --data DIR it reads a
+// CamVid-layout folder (DIR/images/*.png|jpg and DIR/labels/<stem><label-suffix>.png, class codes
+// per pixel, DIR/codes.txt one class name per line); with no arguments it makes garment-vs-
+// background masks from real Fashion-MNIST images (Debian's dataset-fashion-mnist).
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <torch/torch.h>
+
+#include <strata/strata.h>
+
+namespace fs = std::filesystem;
+
+// Default data: each Fashion-MNIST image with a mask of the garment (pixels brighter than 30).
+fs::path default_data(const fs::path& root, int per_class) {
+  strata::FashionMnistOptions o;
+  o.per_class = per_class;
+  const auto files = strata::materialize_fashion_mnist(root, o);
+  fs::create_directories(root / "labels");
+  for (const auto& f : files) {
+    const auto label = root / "labels" / (f.stem().string() + "_P.png");
+    if (fs::exists(label)) continue;
+    const auto grey = strata::read_image(f).tensor().select(2, 0);
+    strata::write_image(label, strata::Value(strata::Kind::Mask, (grey > 30).to(torch::kByte)));
+  }
+  std::ofstream(root / "codes.txt") << "background\ngarment\n";
+  return root;
+}
+
+int main(int argc, char** argv) {
+  CLI::App app{"Segmentation with strata's unet_learner"};
+  std::string data, arch = "resnet34", weights, out = "out/segmentation", suffix = "_P";
+  std::string device = torch::cuda::is_available() ? "cuda" : "cpu";
+  int size = 0, bs = 8, epochs = 8, per_class = 60, workers = -1;
+  bool pretrained = false;
+  double lr = 1e-3;
+  app.add_option("--data", data, "CamVid-layout folder (images/, labels/, codes.txt); default: Fashion-MNIST masks");
+  app.add_option("--arch", arch, "encoder architecture")->capture_default_str();
+  app.add_option("--weights", weights, "torchvision weights for the encoder");
+  app.add_flag("--pretrained", pretrained, "torchvision's ImageNet weights (PyTorch cache)");
+  app.add_option("--size", size, "Resize images and masks to this (0: keep)")->capture_default_str();
+  app.add_option("--label-suffix", suffix, "mask file name = image stem + suffix + .png")->capture_default_str();
+  app.add_option("--bs", bs, "batch size")->capture_default_str();
+  app.add_option("--epochs", epochs, "fine_tune epochs")->capture_default_str();
+  app.add_option("--lr", lr, "base learning rate")->capture_default_str();
+  app.add_option("--per-class", per_class, "default data: images per class")->capture_default_str();
+  app.add_option("--workers", workers, "loader threads")->capture_default_str();
+  app.add_option("--device", device, "cpu or cuda")->capture_default_str();
+  app.add_option("--out", out, "output folder")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    strata::seed_everything(42);
+    const bool embedded = data.empty();
+    const fs::path root = embedded ? default_data(fs::path(out) / "data", per_class) : fs::path(data);
+    if (embedded && app.count("--arch") == 0) arch = "resnet18";
+    std::vector<std::string> codes;
+    std::ifstream code_file(root / "codes.txt");
+    for (std::string line; std::getline(code_file, line);)
+      if (!line.empty()) codes.push_back(line);
+    if (codes.empty()) throw strata::ValueError("'" + (root / "codes.txt").string() + "' lists no class names");
+
+    // fnames = get_image_files(path/'images'); label_func; SegmentationDataLoaders.from_label_func
+    const auto fnames = strata::get_image_files(root / "images");
+    auto label_func = [&](const fs::path& p) { return (root / "labels" / (p.stem().string() + suffix + ".png")).string(); };
+    std::vector<strata::TransformPtr> item_tfms;
+    if (size > 0) item_tfms.push_back(std::make_shared<strata::Resize>(size));
+    auto dls = strata::SegmentationDataLoaders::from_label_func(
+        fnames, label_func, codes,
+        strata::SegmentationDataLoadersOptions()
+            .item_tfms(item_tfms)
+            .batch_tfms(strata::aug_transforms())
+            .loaders(strata::DataLoadersOptions().bs(bs).num_workers(workers).device(torch::Device(device))));
+    strata::show_batch(dls.train(), fs::path(out) / "show_batch.png");
+
+    // learn = unet_learner(dls, resnet34, metrics=[Dice, foreground_acc]); learn.fine_tune(8)
+    auto learn = strata::unet_learner(
+        dls, arch,
+        strata::UnetLearnerOptions().pretrained(pretrained || !weights.empty()).weights(weights).learner(
+            strata::LearnerOptions().metrics({strata::Dice(codes.size() > 2), strata::foreground_acc}).path(out)));
+    learn->fine_tune(epochs, lr);
+    std::cout << "saved " << learn->save("unet").string() << "\n";
+    strata::show_results(*learn, fs::path(out) / "show_results.png");
+    std::cout << "pictures: " << (fs::path(out) / "show_batch.png").string() << ", "
+              << (fs::path(out) / "show_results.png").string() << "\n";
+  } catch (const strata::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
