@@ -2,7 +2,7 @@
 
 #include "strata/core/error.h"
 #include "strata/models/model_meta.h"
-#include "strata/vision/tensor_transforms.h"
+#include "strata/vision/vision_learner.h"
 
 namespace strata {
 
@@ -10,12 +10,8 @@ std::unique_ptr<Learner> unet_learner(DataLoaders dls, const std::string& arch, 
   const ModelMeta& meta = model_meta(arch);
   const int64_t n_out = o.n_out() > 0 ? o.n_out() : static_cast<int64_t>(dls.c());
   STRATA_CHECK(n_out > 0, "unet_learner: the data has no codes; pass n_out");
-  if (o.normalize() && o.pretrained() && meta.stats && o.n_in() == static_cast<int64_t>(meta.stats->mean.size())) {
-    bool has_normalize = false;
-    for (const auto& t : dls.train().options().after_batch().transforms())
-      has_normalize = has_normalize || dynamic_cast<const Normalize*>(t.get()) != nullptr;
-    if (!has_normalize) dls.add_after_batch({Normalize::from_stats(*meta.stats)});
-  }
+  if (o.normalize() && o.pretrained() && meta.stats && o.n_in() == static_cast<int64_t>(meta.stats->mean.size()))
+    add_normalize(dls, *meta.stats);
   // fastai: img_size = dls.one_batch()[0].shape[-2:], the size after the batch transforms.
   const auto x = dls.one_batch().at(0).tensor();
   STRATA_CHECK(x.dim() == 4, "unet_learner: expected image batches [N, C, H, W], got {}", shape_str(x.sizes()));

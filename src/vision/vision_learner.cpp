@@ -6,17 +6,19 @@
 
 namespace strata {
 
+void add_normalize(DataLoaders& dls, const Stats& stats) {
+  for (const auto& t : dls.train().options().after_batch().transforms())
+    if (dynamic_cast<const Normalize*>(t.get()) != nullptr) return;
+  dls.add_after_batch({Normalize::from_stats(stats)});
+}
+
 std::unique_ptr<Learner> vision_learner(DataLoaders dls, const std::string& arch, VisionLearnerOptions o) {
   const ModelMeta& meta = model_meta(arch);
   const int64_t n_out = o.n_out() > 0 ? o.n_out() : static_cast<int64_t>(dls.c());
   STRATA_CHECK(n_out > 0, "vision_learner: the data has no classes (no Categorize); pass n_out");
   const bool pretrained = o.model().pretrained();
-  if (o.normalize() && pretrained && meta.stats && o.model().n_in() == static_cast<int64_t>(meta.stats->mean.size())) {
-    bool has_normalize = false;
-    for (const auto& t : dls.train().options().after_batch().transforms())
-      has_normalize = has_normalize || dynamic_cast<const Normalize*>(t.get()) != nullptr;
-    if (!has_normalize) dls.add_after_batch({Normalize::from_stats(*meta.stats)});
-  }
+  if (o.normalize() && pretrained && meta.stats && o.model().n_in() == static_cast<int64_t>(meta.stats->mean.size()))
+    add_normalize(dls, *meta.stats);
   auto model = create_vision_model(arch, n_out, o.model());
   LearnerOptions lo = o.learner();
   if (!lo.splitter()) lo.splitter(meta.split);  // fastai: splitter or meta['split']

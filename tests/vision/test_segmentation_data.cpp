@@ -18,17 +18,24 @@
 namespace fs = std::filesystem;
 using strata_test::Contains;
 
+namespace {
+// Garment-vs-background masks (pixels brighter than 30) for Fashion-MNIST images, in dir/labels.
+void write_garment_masks(const strata::Paths& files, const fs::path& dir) {
+  fs::create_directories(dir / "labels");
+  for (const auto& f : files) {
+    const auto grey = strata::read_image(f).tensor().select(2, 0);
+    strata::write_image(dir / "labels" / f.filename(), strata::Value(strata::Kind::Mask, (grey > 30).to(torch::kByte)));
+  }
+}
+}  // namespace
+
 TEST_CASE("SegmentationDataLoaders.from_label_func: images and aligned masks, augmented together", "[vision]") {
   strata_test::TempDir dir;
   strata::FashionMnistOptions o;
   o.classes = {0, 1};
   o.per_class = 20;
   const auto files = strata::materialize_fashion_mnist(dir.path(), o);
-  fs::create_directories(dir / "labels");
-  for (const auto& f : files) {
-    const auto grey = strata::read_image(f).tensor().select(2, 0);
-    strata::write_image(dir / "labels" / f.filename(), strata::Value(strata::Kind::Mask, (grey > 30).to(torch::kByte)));
-  }
+  write_garment_masks(files, dir.path());
   auto label = [&](const fs::path& p) { return (dir / "labels" / p.filename()).string(); };
   auto dls = strata::SegmentationDataLoaders::from_label_func(
       files, label, {"background", "garment"},
@@ -71,11 +78,7 @@ TEST_CASE("unet_learner on Fashion-MNIST garment masks: Dice far above the all-b
   o.classes = {0, 1, 7, 8};
   o.per_class = 60;
   const auto files = strata::materialize_fashion_mnist(dir.path(), o);
-  fs::create_directories(dir / "labels");
-  for (const auto& f : files) {
-    const auto grey = strata::read_image(f).tensor().select(2, 0);
-    strata::write_image(dir / "labels" / f.filename(), strata::Value(strata::Kind::Mask, (grey > 30).to(torch::kByte)));
-  }
+  write_garment_masks(files, dir.path());
   auto dls = strata::SegmentationDataLoaders::from_label_func(
       files, [&](const fs::path& p) { return (dir / "labels" / p.filename()).string(); }, {"background", "garment"},
       strata::SegmentationDataLoadersOptions().loaders(strata::DataLoadersOptions().bs(16).num_workers(2).seed(0)));

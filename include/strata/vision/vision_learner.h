@@ -21,6 +21,9 @@ struct VisionLearnerOptions {
   TORCH_ARG(LearnerOptions, learner) = {};
 };
 
+/// Adds Normalize(stats) to both loaders' after_batch unless one is there (fastai _add_norm).
+void add_normalize(DataLoaders& dls, const Stats& stats);
+
 /// fastai vision_learner(dls, arch, ...): create_vision_model + Learner with model_meta's
 /// splitter; adds Normalize(stats) to the loaders' after_batch when pretrained and none is there;
 /// calls freeze() when pretrained.
