@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "strata/core/stats.h"
 #include "strata/learner/learner.h"
 #include "strata/models/vision_model.h"
 
