@@ -59,12 +59,11 @@ TransformBlock MultiCategoryBlock(std::vector<std::string> vocab, char delimiter
 }
 
 TransformBlock MaskBlock(std::vector<std::string> codes) {
-  (void)codes;  // the class names of the mask codes, kept by the caller for display
   return {"MaskBlock",
           [](std::int64_t) {
             return std::vector<TransformPtr>{typed("PILMask.create", [](const std::string& p) { return read_mask(p); })};
           },
-          {}, {std::make_shared<IntToFloatTensor>()}};
+          {}, {std::make_shared<IntToFloatTensor>()}, std::move(codes)};
 }
 
 DataBlock::DataBlock(std::vector<TransformBlock> blocks, DataBlockOptions options)
@@ -115,7 +114,11 @@ Datasets DataBlock::datasets(const std::filesystem::path& source) const {
 
 DataLoaders DataBlock::dataloaders(const std::filesystem::path& source, DataLoadersOptions options) const {
   options.after_item(Pipeline(item_tfms_)).after_batch(Pipeline(batch_tfms_)).n_inp(n_inp_);
-  return ::strata::dataloaders(datasets(source), options);
+  DataLoaders dls = ::strata::dataloaders(datasets(source), options);
+  if (!dls.vocab().empty()) return dls;
+  for (const auto& b : blocks_)
+    if (!b.codes.empty()) return DataLoaders(dls.train(), dls.valid(), b.codes, dls.n_inp(), dls.path());
+  return dls;
 }
 
 std::string DataBlock::summary(const std::filesystem::path& source, int bs) const {
@@ -205,8 +208,7 @@ DataLoaders SegmentationDataLoaders::from_label_func(const Paths& fnames, PathGe
                       .get_y(std::move(label_func))
                       .item_tfms(o.item_tfms())
                       .batch_tfms(o.batch_tfms()));
-  DataLoaders dls = block.dataloaders(".", o.loaders());
-  return DataLoaders(dls.train(), dls.valid(), std::move(codes), dls.n_inp(), dls.path());
+  return block.dataloaders(".", o.loaders());
 }
 
 }  // namespace strata

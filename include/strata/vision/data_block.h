@@ -22,6 +22,9 @@ struct TransformBlock {
   /// so images can be decoded at a reduced size when that is still large enough.
   std::function<std::vector<TransformPtr>(std::int64_t decode_min_size)> type_tfms;
   std::vector<TransformPtr> item_tfms, batch_tfms;
+  /// Class names a block knows up front (MaskBlock's codes): the loaders' vocab when no
+  /// Categorize provides one.
+  std::vector<std::string> codes = {};
 };
 
 /// fastai ImageBlock: a path -> an RGB Image (read_image); batch IntToFloatTensor.
@@ -30,7 +33,8 @@ TransformBlock ImageBlock();
 TransformBlock CategoryBlock(std::vector<std::string> vocab = {});
 /// fastai MultiCategoryBlock: labels joined by `delimiter` -> one-hot MultiCategory.
 TransformBlock MultiCategoryBlock(std::vector<std::string> vocab = {}, char delimiter = ';');
-/// fastai MaskBlock(codes): a mask path -> Mask (read_mask); batch IntToFloatTensor.
+/// fastai MaskBlock(codes): a mask path -> Mask (read_mask); batch IntToFloatTensor; `codes`
+/// name the mask values and become the loaders' vocab.
 TransformBlock MaskBlock(std::vector<std::string> codes = {});
 
 /// Maps an item's path to the text a block types: a file path (images) or a label.
