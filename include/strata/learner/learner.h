@@ -22,7 +22,6 @@
 
 namespace strata {
 
-class Recorder;
 
 /// Makes the optimizer from parameter groups and a learning rate (fastai opt_func).
 using OptFunc = std::function<std::unique_ptr<Optimizer>(ParamGroupList groups, double lr)>;
