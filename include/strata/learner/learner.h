@@ -22,7 +22,6 @@
 
 namespace strata {
 
-
 /// Makes the optimizer from parameter groups and a learning rate (fastai opt_func).
 using OptFunc = std::function<std::unique_ptr<Optimizer>(ParamGroupList groups, double lr)>;
 /// fastai's default opt_func: Adam(mom 0.9, sqr_mom 0.99, eps 1e-5, wd 0.01).
