@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "opencv_tensor.h"
+#include "png_palette.h"
 #include "strata/core/error.h"
 #include "strata/core/file_io.h"
 
@@ -138,6 +139,8 @@ Value read_image(const std::filesystem::path& path, const ReadImageOptions& opti
 
 Value read_mask(const std::filesystem::path& path) {
   const auto bytes = read_file_bytes(path);
+  // Palette PNGs: the indices are the class codes (OpenCV would expand them to colours).
+  if (auto indices = detail::png_palette_indices(bytes, path.string())) return Value(Kind::Mask, *indices);
   cv::Mat mat = decode_checked(bytes, path.string(), cv::IMREAD_UNCHANGED, ReadImageOptions{}.max_pixels);
   if (mat.depth() != CV_8U) {
     STRATA_CHECK_IO(mat.depth() == CV_16U, "read_mask: '{}' has an unsupported pixel depth", path.string());

@@ -163,3 +163,24 @@ TEST_CASE("read_mask: a grey PNG reads as class codes [H, W]", "[vision]") {
   CHECK(mask.kind() == Kind::Mask);
   CHECK(at::equal(mask.tensor(), codes));
 }
+
+TEST_CASE("read_mask: palette PNGs give their indices, at every bit depth", "[vision][parity]") {
+  strata_test::TempDir dir;
+  // PIL writes 'P' images with 1/2/4/8-bit palettes depending on the number of colours.
+  strata_test::run_python(
+      "from PIL import Image\nimport random\nrandom.seed(0)\n"
+      "d = '" + dir.path().string() + "'\n"
+      "for n in [2, 4, 16, 40]:\n"
+      "    im = Image.new('P', (13, 7))\n"
+      "    im.putpalette([random.randrange(256) for _ in range(3 * n)])\n"
+      "    im.putdata([random.randrange(n) for _ in range(13 * 7)])\n"
+      "    im.save(f'{d}/p{n}.png', bits=max(1, (n - 1).bit_length()) if n <= 16 else 8)\n"
+      "    open(f'{d}/p{n}.raw', 'wb').write(bytes(im.getdata()))\n");
+  for (int n : {2, 4, 16, 40}) {
+    INFO(n);
+    const auto mask = strata::read_mask(dir / ("p" + std::to_string(n) + ".png")).tensor();
+    const auto raw = strata::read_file_bytes(dir / ("p" + std::to_string(n) + ".raw"));
+    REQUIRE(mask.sizes() == at::IntArrayRef({7, 13}));
+    CHECK(at::equal(mask, at::from_blob(const_cast<uint8_t*>(raw.data()), {7, 13}, at::kByte)));
+  }
+}

@@ -32,8 +32,9 @@ Value read_image(const std::filesystem::path& path, const ReadImageOptions& opti
 Value decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name,
                    const ReadImageOptions& options = {});
 
-/// Reads a segmentation mask: Kind::Mask, uint8 [H, W] (grayscale value = class code; colour
-/// images are converted to luminance like PIL's convert('L')).
+/// Reads a segmentation mask: Kind::Mask, uint8 [H, W]. Palette PNGs give their palette indices
+/// (VOC-style masks), grayscale images their values; other colour images are converted to
+/// luminance like PIL's convert('L').
 Value read_mask(const std::filesystem::path& path);
 
 /// Writes an Image ([H, W, C]), a TensorImage ([C, H, W]) or a Mask ([H, W]), uint8, as PNG or
