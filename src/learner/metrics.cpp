@@ -157,6 +157,44 @@ MetricPtr precision_like(const char* name, Average average, int which) {
 
 }  // namespace
 
+namespace {
+
+class ForegroundAccMetric : public Metric {
+ public:
+  ForegroundAccMetric(int64_t bkg, std::optional<int64_t> void_idx) : bkg_(bkg), void_(void_idx) {}
+  std::string name() const override { return void_ ? "acc_no_void" : "foreground_acc"; }
+  void reset() override {
+    total_ = at::Tensor();
+    count_ = 0;
+  }
+  void accumulate(const at::Tensor& pred, const at::Tensor& target) override {
+    const at::Tensor t = target.dim() == pred.dim() ? target.squeeze(1) : target;
+    at::Tensor mask = t != bkg_;
+    if (void_) mask = mask & (t != *void_);
+    const at::Tensor hits = (pred.argmax(1) == t).masked_select(mask).to(at::kDouble);
+    const at::Tensor acc = hits.numel() ? hits.mean() : at::zeros({}, hits.options());
+    const int64_t bs = t.size(0);
+    total_ = total_.defined() ? total_ + acc * static_cast<double>(bs) : acc * static_cast<double>(bs);
+    count_ += bs;
+  }
+  std::optional<double> value() const override {
+    if (count_ == 0) return std::nullopt;
+    return total_.item<double>() / static_cast<double>(count_);
+  }
+
+ private:
+  int64_t bkg_;
+  std::optional<int64_t> void_;
+  at::Tensor total_;
+  int64_t count_ = 0;
+};
+
+}  // namespace
+
+MetricPtr ForegroundAcc(int64_t bkg_idx, std::optional<int64_t> void_idx) {
+  return std::make_shared<ForegroundAccMetric>(bkg_idx, void_idx);
+}
+
 MetricPtr Precision(Average average) { return precision_like("precision_score", average, 0); }
 MetricPtr Recall(Average average) { return precision_like("recall_score", average, 1); }
 MetricPtr F1Score(Average average) { return precision_like("f1_score", average, 2); }

@@ -61,3 +61,19 @@ TEST_CASE("Metrics: accuracy, error_rate, top_k, foreground_acc, Dice, Jaccard",
   multi->accumulate(seg, mask);
   CHECK(*multi->value() == Approx((2.0 * 1 / 3 + 2.0 * 2 / 5) / 2));
 }
+
+TEST_CASE("ForegroundAcc: background and void pixels are ignored", "[learner]") {
+  // 1 image, 3 classes, 1x4 pixels; predictions 1, 1, 2, 0; targets 0 (bkg), 1, 2 (void), 1.
+  auto pred = torch::zeros({1, 3, 1, 4});
+  pred[0][1][0][0] = 1, pred[0][1][0][1] = 1, pred[0][2][0][2] = 1, pred[0][0][0][3] = 1;
+  auto targ = torch::tensor({{{0, 1, 2, 1}}});
+  auto plain = strata::ForegroundAcc();
+  plain->reset();
+  plain->accumulate(pred, targ);
+  CHECK(*plain->value() == Approx(2.0 / 3));  // pixels 1, 2, 3: right, right, wrong
+  auto no_void = strata::ForegroundAcc(0, 2);
+  no_void->reset();
+  no_void->accumulate(pred, targ);
+  CHECK(*no_void->value() == Approx(0.5));  // pixels 1, 3: right, wrong
+  CHECK(no_void->name() == "acc_no_void");
+}

@@ -74,6 +74,10 @@ inline constexpr MetricFn top_5_accuracy{"top_k_accuracy", &detail::top_5_accura
 /// fastai foreground_acc(bkg_idx=0, axis=1) for segmentation: accuracy on non-background pixels.
 inline constexpr MetricFn foreground_acc{"foreground_acc", &detail::foreground_acc};
 
+/// fastai foreground_acc(bkg_idx) with a void code as in fastai's CamVid example (acc_camvid):
+/// accuracy on pixels that are neither background nor void, averaged like AvgMetric.
+MetricPtr ForegroundAcc(int64_t bkg_idx = 0, std::optional<int64_t> void_idx = std::nullopt);
+
 /// fastai top_k_accuracy(k): fraction of rows whose target is among the top k scores.
 at::Tensor top_k_accuracy(const at::Tensor& pred, const at::Tensor& target, int64_t k);
 
