@@ -9,3 +9,4 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 "$build/bench/bench_weight_loading"
 "$build/bench/bench_data_loading"
 "$build/bench/bench_learner_overhead"
+"$build/bench/bench_unet_speed"

@@ -137,9 +137,10 @@ ConvLayerImpl::ConvLayerImpl(const ConvLayerOptions& o) {
         torch::nn::InstanceNorm2d(torch::nn::InstanceNorm2dOptions(o.out_channels()).affine(true)), o.norm_type()));
   }
   // fastai bn_1st: [conv, norm, act] by default, [conv, act, norm] otherwise.
-  if (!o.bn_first() && o.relu()) push_back(torch::nn::ReLU());
+  // In place: neither a conv nor a BatchNorm needs its output for the backward pass.
+  if (!o.bn_first() && o.relu()) push_back(torch::nn::ReLU(torch::nn::ReLUOptions(true)));
   if (!norm.is_empty()) push_back(norm);
-  if (o.bn_first() && o.relu()) push_back(torch::nn::ReLU());
+  if (o.bn_first() && o.relu()) push_back(torch::nn::ReLU(torch::nn::ReLUOptions(true)));
 }
 
 torch::nn::Conv2d ConvLayerImpl::conv() const {
