@@ -5,6 +5,8 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -34,6 +36,24 @@ inline std::string shell(const std::string& command) {
   while (std::fgets(buf.data(), buf.size(), pipe)) out += buf.data();
   if (pclose(pipe) != 0) throw std::runtime_error("command failed: " + command);
   return out;
+}
+
+/// Python lines that run `statement` once to warm up, then `runs` times, and print the median
+/// seconds (followed by `extra`, a Python expression, when given).
+inline std::string python_timing(const std::string& statement, int runs, const std::string& extra = "") {
+  return statement + "\n"
+         "ts = []\n"
+         "for _ in range(" + std::to_string(runs) + "):\n"
+         "    t = time.perf_counter(); " + statement + "; ts.append(time.perf_counter() - t)\n"
+         "print(sorted(ts)[len(ts) // 2]" + (extra.empty() ? "" : ", " + extra) + ")\n";
+}
+
+/// Writes `script` to a temporary file `name` and runs it with Debian's /usr/bin/python3 (the
+/// python3-torch baseline); returns its standard output.
+inline std::string run_python(const std::string& script, const std::string& name) {
+  const auto file = std::filesystem::temp_directory_path() / name;
+  std::ofstream(file) << script;
+  return shell("/usr/bin/python3 " + file.string());
 }
 
 }  // namespace strata_bench

@@ -95,10 +95,8 @@ int main(int argc, char** argv) {
   {
     std::ofstream list(fs::temp_directory_path() / "strata-bench-jpegs/list.txt");
     for (const auto& f : files) list << f.string() << "\n";
-    std::ofstream(fs::temp_directory_path() / "strata-bench-jpegs/bench.py") << script;
   }
-  const double python = std::stod(strata_bench::shell("/usr/bin/python3 " +
-                                                      (fs::temp_directory_path() / "strata-bench-jpegs/bench.py").string()));
+  const double python = std::stod(strata_bench::run_python(script, "strata-bench-jpegs.py"));
 
   std::cout << "data loading: " << n << " JPEGs 500x375 -> Resize(224) crop -> ToTensor -> collate (bs 64)\n";
   std::cout << "  bare OpenCV imread+resize, 1 thread:   " << bare << " img/s\n";

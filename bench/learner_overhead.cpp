@@ -56,18 +56,6 @@ int main(int argc, char** argv) {
   strata::Learner learn(dls, model2, strata::LearnerOptions().loss_func(loss).metrics({strata::accuracy}));
   learn.logging = false;
   auto learner_epoch = [&] { learn.fit_one_cycle(1, 1e-3); };
-  // Interleaved, so warm-up and machine noise hit both sides alike.
-  std::vector<double> hand_times, ours_times;
-  hand_epoch();
-  learner_epoch();
-  for (int i = 0; i < runs; ++i) {
-    hand_times.push_back(strata_bench::median_seconds(1, hand_epoch, false));
-    ours_times.push_back(strata_bench::median_seconds(1, learner_epoch, false));
-  }
-  std::sort(hand_times.begin(), hand_times.end());
-  std::sort(ours_times.begin(), ours_times.end());
-  const double hand = hand_times[hand_times.size() / 2], ours = ours_times[ours_times.size() / 2];
-
   // The same model, batches and loop in Python (Debian's python3-torch), also single-process.
   const std::string script =
       "import time, torch, torch.nn as nn\n"
@@ -87,14 +75,23 @@ int main(int argc, char** argv) {
       "        loss = lf(model(x), y); loss.backward(); opt.step(); opt.zero_grad()\n"
       "    model.eval()\n"
       "    with torch.no_grad(): sum(lf(model(x), y).item() for x, y in zip(xs[32:], ys[32:]))\n"
-      "epoch()\n"
-      "ts = []\n"
-      "for _ in range(" + std::to_string(runs) + "):\n"
-      "    t = time.perf_counter(); epoch(); ts.append(time.perf_counter() - t)\n"
-      "print(sorted(ts)[len(ts) // 2])\n";
-  const auto py = std::filesystem::temp_directory_path() / "strata-bench-train.py";
-  std::ofstream(py) << script;
-  const double python = std::stod(strata_bench::shell("/usr/bin/python3 " + py.string()));
+      + strata_bench::python_timing("epoch()", runs);
+  auto python_epoch = [&] { return std::stod(strata_bench::run_python(script, "strata-bench-train.py")); };
+  // Python runs before and after the strata epochs (averaged), strata and the hand loop are
+  // interleaved: warm-up and machine drift hit every side alike.
+  const double python_before = python_epoch();
+  std::vector<double> hand_times, ours_times;
+  hand_epoch();
+  learner_epoch();
+  for (int i = 0; i < runs; ++i) {
+    hand_times.push_back(strata_bench::median_seconds(1, hand_epoch, false));
+    ours_times.push_back(strata_bench::median_seconds(1, learner_epoch, false));
+  }
+  std::sort(hand_times.begin(), hand_times.end());
+  std::sort(ours_times.begin(), ours_times.end());
+  const double hand = hand_times[hand_times.size() / 2], ours = ours_times[ours_times.size() / 2];
+  const double python = (python_before + python_epoch()) / 2;
+
 
   std::cout << "learner overhead: small CNN, 32 training + 8 validation batches of 64 (28x28), median of " << runs
             << " epochs\n";

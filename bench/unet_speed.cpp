@@ -62,13 +62,8 @@ int main(int argc, char** argv) {
       std::to_string(size) + ")\n"
       "def step():\n"
       "    m(x).mean().backward(); m.zero_grad(set_to_none=True)\n"
-      "step(); ts = []\n"
-      "for _ in range(" + std::to_string(runs) + "):\n"
-      "    t = time.perf_counter(); step(); ts.append(time.perf_counter() - t)\n"
-      "print(sorted(ts)[len(ts) // 2], sum(p.numel() for p in m.parameters()))\n";
-  const auto py = std::filesystem::temp_directory_path() / "strata-bench-unet.py";
-  std::ofstream(py) << script;
-  std::istringstream out(strata_bench::shell("/usr/bin/python3 " + py.string()));
+      + strata_bench::python_timing("step()", runs, "sum(p.numel() for p in m.parameters())");
+  std::istringstream out(strata_bench::run_python(script, "strata-bench-unet.py"));
   double python = 0;
   long long python_params = 0;
   out >> python >> python_params;

@@ -25,16 +25,8 @@ int main(int argc, char** argv) {
   const std::string script =
       "import time, torch, torchvision\n"
       "m = torchvision.models.resnet50()\n"
-      "def once():\n"
-      "    t = time.perf_counter(); m.load_state_dict(torch.load('" + file + "')); return time.perf_counter() - t\n"
-      "once()\n"
-      "ts = sorted(once() for _ in range(" + std::to_string(runs) + "))\n"
-      "print(ts[len(ts) // 2])\n";
-  std::filesystem::path py = dir / "load.py";
-  {
-    std::ofstream(py) << script;
-  }
-  const double python = std::stod(strata_bench::shell("/usr/bin/python3 " + py.string()));
+      + strata_bench::python_timing("m.load_state_dict(torch.load('" + file + "'))", runs);
+  const double python = std::stod(strata_bench::run_python(script, "strata-bench-weights.py"));
 
   const auto bytes = static_cast<double>(std::filesystem::file_size(file));
   std::cout << "weight loading: resnet50 .pth (" << bytes / 1e6 << " MB), median of " << runs << " runs\n";
