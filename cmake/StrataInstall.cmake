@@ -19,7 +19,9 @@ write_basic_package_version_file("${CMAKE_CURRENT_BINARY_DIR}/strataConfigVersio
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
 install(FILES "${CMAKE_CURRENT_BINARY_DIR}/strataConfig.cmake"
               "${CMAKE_CURRENT_BINARY_DIR}/strataConfigVersion.cmake"
+              "${PROJECT_SOURCE_DIR}/cmake/StrataOfficialLibTorch.cmake"
         DESTINATION ${STRATA_CMAKE_DIR})
 
 # Build-tree export: find_package(strata) works against the build folder without installing.
 export(EXPORT strataTargets NAMESPACE strata:: FILE "${CMAKE_CURRENT_BINARY_DIR}/strataTargets.cmake")
+configure_file(cmake/StrataOfficialLibTorch.cmake "${CMAKE_CURRENT_BINARY_DIR}/StrataOfficialLibTorch.cmake" COPYONLY)

@@ -1,5 +1,6 @@
 #include "strata/callbacks/progress.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -20,16 +21,18 @@ void ProgressCallback::before_fit(Learner& l) {
   };
 }
 
+std::string progress_bar(std::size_t done, std::size_t total, int width) {
+  const auto w = static_cast<std::size_t>(width);
+  const std::size_t filled = total == 0 ? w : std::min(w, done * w / total);
+  return fmt::format("|{}{}| {}/{}", std::string(filled, '#'), std::string(w - filled, '-'), done, total);
+}
+
 void ProgressCallback::start_bar(Learner& l) { bar_ = tty_ && l.logging; }
 
 void ProgressCallback::after_batch(Learner& l) {
   if (!bar_ || l.n_iter == 0) return;
-  const int width = 40;
-  const int done = (l.iter + 1) * width / l.n_iter;
-  std::string bar(static_cast<std::size_t>(done), '#');
-  bar += std::string(static_cast<std::size_t>(width - done), '-');
-  *l.out << fmt::format("\r{} {}/{} |{}| {}/{}", l.training ? "train" : "valid", l.epoch + 1, l.n_epoch, bar,
-                        l.iter + 1, l.n_iter)
+  *l.out << fmt::format("\r{} {}/{} {}", l.training ? "train" : "valid", l.epoch + 1, l.n_epoch,
+                        progress_bar(static_cast<std::size_t>(l.iter + 1), static_cast<std::size_t>(l.n_iter)))
          << (l.training ? fmt::format(" {:.4f}", l.smooth_loss) : std::string()) << std::flush;
 }
 

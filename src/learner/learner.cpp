@@ -420,32 +420,6 @@ std::vector<std::optional<double>> Learner::validate(int ds_idx) {
   return out;
 }
 
-Predictions Learner::get_preds(int ds_idx, bool with_decoded, bool with_loss) {
-  DataLoader& loader = dls_[static_cast<std::size_t>(ds_idx)];
-  DataLoader ordered = loader.with_options(DataLoaderOptions(loader.options()).shuffle(false).drop_last(false));
-  torch::NoGradGuard no_grad;
-  module().to(dls_.device());
-  module().eval();
-  std::vector<at::Tensor> preds, targets, losses;
-  for (Item& batch : ordered) {
-    auto [x, y] = dls_.split_batch(batch);
-    std::vector<at::Tensor> inputs;
-    for (const auto& v : x) inputs.push_back(v.tensor());
-    const at::Tensor p = model_(inputs);
-    preds.push_back(loss_func_.activation(p).to(at::kCPU));
-    if (!y.empty()) {
-      targets.push_back(y[0].tensor().to(at::kCPU));
-      if (with_loss) losses.push_back(loss_func_.per_item(p, y[0].tensor()).to(at::kCPU));
-    }
-  }
-  Predictions out;
-  out.preds = at::cat(preds);
-  if (!targets.empty()) out.targets = at::cat(targets);
-  if (with_decoded) out.decoded = loss_func_.decodes(out.preds);
-  if (with_loss && !losses.empty()) out.losses = at::cat(losses);
-  return out;
-}
-
 std::filesystem::path Learner::save(const std::string& name, bool with_opt) {
   const auto file = options_.path() / options_.model_dir() / (name + ".pth");
   PickleValue::Pairs root{{PickleValue::string("model"), to_pickle(state_dict(module()))}};

@@ -63,7 +63,8 @@ Loss CrossEntropyLossFlat(int axis, std::optional<at::Tensor> weight, int64_t ig
         return compute(p, t, at::Reduction::None).view({p.size(0), -1}).mean(1);
       },
       [axis](const at::Tensor& p) { return at::softmax(p, class_axis(p, axis)); },
-      [axis](const at::Tensor& p) { return p.argmax(class_axis(p, axis)); });
+      [axis](const at::Tensor& p) { return p.argmax(class_axis(p, axis)); })
+      .with_args({{"axis", axis}, {"ignore_index", static_cast<double>(ignore_index)}});
 }
 
 Loss BCEWithLogitsLossFlat(int axis, double thresh, std::optional<at::Tensor> pos_weight) {
@@ -79,7 +80,8 @@ Loss BCEWithLogitsLossFlat(int axis, double thresh, std::optional<at::Tensor> po
       [compute](const at::Tensor& p, const at::Tensor& t) {
         return compute(p, t, at::Reduction::None).view({p.size(0), -1}).mean(1);
       },
-      [](const at::Tensor& p) { return at::sigmoid(p); }, [thresh](const at::Tensor& p) { return p > thresh; });
+      [](const at::Tensor& p) { return at::sigmoid(p); }, [thresh](const at::Tensor& p) { return p > thresh; })
+      .with_args({{"axis", axis}, {"thresh", thresh}});
 }
 
 Loss MSELossFlat(int axis) {
@@ -92,7 +94,8 @@ Loss MSELossFlat(int axis) {
   return Loss("MSELossFlat", [compute](const at::Tensor& p, const at::Tensor& t) { return compute(p, t, at::Reduction::Mean); },
               [compute](const at::Tensor& p, const at::Tensor& t) {
                 return compute(p, t, at::Reduction::None).view({p.size(0), -1}).mean(1);
-              });
+              })
+      .with_args({{"axis", axis}});
 }
 
 Loss LabelSmoothingCrossEntropy(double eps) {
@@ -106,7 +109,8 @@ Loss LabelSmoothingCrossEntropy(double eps) {
   };
   return Loss("LabelSmoothingCrossEntropy",
               [per_item](const at::Tensor& p, const at::Tensor& t) { return per_item(p, t).mean(); }, per_item,
-              [](const at::Tensor& p) { return at::softmax(p, -1); }, [](const at::Tensor& p) { return p.argmax(-1); });
+              [](const at::Tensor& p) { return at::softmax(p, -1); }, [](const at::Tensor& p) { return p.argmax(-1); })
+      .with_args({{"eps", eps}});
 }
 
 }  // namespace strata

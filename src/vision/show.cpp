@@ -22,6 +22,14 @@ std::string title_of(const at::Tensor& label, const std::vector<std::string>& vo
   return std::to_string(i);
 }
 
+const Value* first_category(const Item& decoded) {
+  for (const auto& v : decoded)
+    if (v.is(Kind::Category)) return &v;
+  return nullptr;
+}
+
+}  // namespace
+
 // Class codes coloured (a tab10-like palette) and blended at alpha 0.5 over the image; code 0
 // (background) is left as it is.
 at::Tensor overlay_mask(const at::Tensor& image, const at::Tensor& mask) {
@@ -55,13 +63,6 @@ std::vector<at::Tensor> display_images(const Item& decoded, std::int64_t n) {
   return out;
 }
 
-const Value* first_category(const Item& decoded) {
-  for (const auto& v : decoded)
-    if (v.is(Kind::Category)) return &v;
-  return nullptr;
-}
-
-}  // namespace
 
 at::Tensor side_by_side(const at::Tensor& left, const at::Tensor& right, int gap) {
   STRATA_CHECK(left.dim() == 3 && right.dim() == 3, "side_by_side: expected two [H, W, C] images");

@@ -1,6 +1,7 @@
 #include "strata/vision/unet_learner.h"
 
 #include "strata/core/error.h"
+#include "strata/learner/export.h"
 #include "strata/models/model_meta.h"
 #include "strata/vision/vision_learner.h"
 
@@ -20,6 +21,7 @@ std::unique_ptr<Learner> unet_learner(DataLoaders dls, const std::string& arch, 
   if (!lo.loss_func()) lo.loss_func(CrossEntropyLossFlat(1));
   if (!lo.splitter()) lo.splitter(unet_split);
   auto learn = std::make_unique<Learner>(std::move(dls), model, lo);
+  learn->set_recipe(unet_recipe(arch, n_out, {x.size(2), x.size(3)}, o.unet(), o.n_in()));
   if (o.pretrained()) learn->freeze();
   return learn;
 }

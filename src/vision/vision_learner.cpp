@@ -1,6 +1,7 @@
 #include "strata/vision/vision_learner.h"
 
 #include "strata/core/error.h"
+#include "strata/learner/export.h"
 #include "strata/models/model_meta.h"
 #include "strata/vision/tensor_transforms.h"
 
@@ -23,6 +24,8 @@ std::unique_ptr<Learner> vision_learner(DataLoaders dls, const std::string& arch
   LearnerOptions lo = o.learner();
   if (!lo.splitter()) lo.splitter(meta.split);  // fastai: splitter or meta['split']
   auto learn = std::make_unique<Learner>(std::move(dls), model, lo);
+  // A custom head is code, not arguments: such a model needs its own recipe to be exported.
+  if (!o.model().custom_head()) learn->set_recipe(vision_recipe(arch, n_out, o.model()));
   if (pretrained) learn->freeze();
   return learn;
 }

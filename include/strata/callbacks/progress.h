@@ -1,9 +1,15 @@
 #pragma once
 /// fastai ProgressCallback (order 60): the epoch table, and a live progress bar on a terminal.
 
+#include <cstddef>
+#include <string>
+
 #include "strata/callbacks/callback.h"
 
 namespace strata {
+
+/// "|#####-----| done/total", `width` characters of bar.
+std::string progress_bar(std::size_t done, std::size_t total, int width = 40);
 
 class ProgressCallback : public Callback {
  public:

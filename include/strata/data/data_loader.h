@@ -2,6 +2,7 @@
 /// fastai DataLoader in C++: worker threads, a bounded prefetch, and results that depend only on
 /// (seed, epoch, index), never on the number of workers or their timing.
 
+#include <torch/arg.h>
 #include <cstdint>
 #include <functional>
 #include <memory>

@@ -1,6 +1,7 @@
 #pragma once
 /// fastai DataLoaders: the training and validation loaders, and how TfmdLists/Datasets make them.
 
+#include <torch/arg.h>
 #include <filesystem>
 #include <string>
 #include <vector>

@@ -1,6 +1,7 @@
 #pragma once
 /// fastai's Learner: the training loop with callbacks, freezing, one-cycle and friends.
 
+#include <torch/arg.h>
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
@@ -12,6 +13,7 @@
 
 #include "strata/callbacks/callback.h"
 #include "strata/data/data_loaders.h"
+#include "strata/learner/inference.h"
 #include "strata/learner/learner_model.h"
 #include "strata/learner/loss.h"
 #include "strata/learner/metrics.h"
@@ -21,6 +23,8 @@
 #include "strata/optim/optimizer.h"
 
 namespace strata {
+
+struct ModelRecipe;
 
 /// Makes the optimizer from parameter groups and a learning rate (fastai opt_func).
 using OptFunc = std::function<std::unique_ptr<Optimizer>(ParamGroupList groups, double lr)>;
@@ -137,6 +141,41 @@ class Learner {
   std::vector<std::optional<double>> validate(int ds_idx = 1);
   /// fastai get_preds on an ordered, non-dropping copy of loader `ds_idx`.
   Predictions get_preds(int ds_idx = 1, bool with_decoded = false, bool with_loss = false);
+  /// fastai get_preds(dl=...): predictions over any loader; its batches' first `n_inp` values are
+  /// the inputs (nullopt: the loaders' n_inp), the next one, when present, the target.
+  Predictions get_preds(DataLoader& dl, bool with_decoded = false, bool with_loss = false,
+                        std::optional<int> n_inp = std::nullopt);
+  /// fastai tta(ds_idx, n=4, beta=0.25): the mean of `n` passes over loader `ds_idx` with the
+  /// training-time (random) transforms, mixed with the plain predictions as
+  /// lerp(augmented, plain, beta); beta nullopt: the augmented mean alone.
+  Predictions tta(int ds_idx = 1, int n = 4, std::optional<double> beta = 0.25);
+
+  // ---- inference ----
+  /// How image files become inputs and outputs become labels; derived from the loaders on first
+  /// use (edit it, e.g. its vocab, before predict or export).
+  InferenceSpec& inference();
+  /// Replaces the inference spec (load_learner sets the exported one).
+  void set_inference(InferenceSpec spec);
+  /// fastai predict(item): one image file.
+  Prediction predict(const std::filesystem::path& file);
+  /// One file per model input (the Siamese model: a pair).
+  Prediction predict(const InputFiles& files);
+  /// Batch inference over files (fastai get_preds(dl=dls.test_dl(files))) with decodes; a
+  /// progress bar on a terminal.
+  Predictions predict_files(std::vector<InputFiles> items, std::int64_t bs = 64);
+  /// fastai learn.summary(): the layers with output shapes, parameter counts and trainable flags,
+  /// the totals, the optimizer, the loss and the frozen state, for a batch shaped like one of
+  /// the validation loader's (or of `inputs`).
+  std::string summary(std::vector<at::Tensor> inputs = {});
+
+  // ---- export ----
+  /// How load_learner makes the model again (set by vision_learner, unet_learner; set it for a
+  /// model built by hand, see export.h).
+  void set_recipe(ModelRecipe recipe);
+  const ModelRecipe* recipe() const { return recipe_.get(); }
+  /// fastai learn.export(fname) (`export` is a C++ keyword): one versioned file with the recipe,
+  /// the weights, the inference transforms, the vocab and the loss (see export.h). Atomic.
+  void export_learner(const std::filesystem::path& file);
 
   // ---- persistence ----
   /// fastai save: path/model_dir/name.pth holding {'model': state_dict, 'opt': ...} (zip format,
@@ -200,6 +239,8 @@ class Learner {
   std::unique_ptr<Optimizer> opt_;
   std::vector<CallbackPtr> cbs_;
   std::shared_ptr<Recorder> recorder_;
+  std::shared_ptr<ModelRecipe> recipe_;
+  std::unique_ptr<InferenceSpec> inference_;
 };
 
 /// fastai's lr_find suggestion functions on recorded (lr, smoothed loss) points.

@@ -3,6 +3,7 @@
 /// and decoding that get_preds / predict apply.
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -25,12 +26,20 @@ class Loss {
   at::Tensor activation(const at::Tensor& pred) const { return activation_ ? activation_(pred) : pred; }
   at::Tensor decodes(const at::Tensor& pred) const { return decodes_ ? decodes_(pred) : pred; }
   const std::string& name() const { return name_; }
+  /// The scalar arguments the loss was made with (axis, thresh, ...): what export records so
+  /// load_learner can make the same activation and decodes again.
+  const std::map<std::string, double>& args() const { return args_; }
+  Loss& with_args(std::map<std::string, double> args) {
+    args_ = std::move(args);
+    return *this;
+  }
   explicit operator bool() const { return static_cast<bool>(mean_); }
 
  private:
   std::string name_;
   Fn mean_, per_item_;
   Map activation_, decodes_;
+  std::map<std::string, double> args_;
 };
 
 /// fastai CrossEntropyLossFlat(axis=-1, weight, ignore_index=-100, label_smoothing 0): class

@@ -1,6 +1,7 @@
 #pragma once
 /// fastai create_head: the classifier put on a cut body.
 
+#include <torch/arg.h>
 #include <optional>
 #include <utility>
 #include <vector>

@@ -1,6 +1,7 @@
 #pragma once
 /// fastai's layers (fastai/layers.py) as LibTorch modules, with fastai's initialisation.
 
+#include <torch/arg.h>
 #include <optional>
 #include <string>
 #include <vector>

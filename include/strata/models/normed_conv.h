@@ -3,6 +3,7 @@
 /// names (weight_norm: weight_g, weight_v; spectral_norm: weight_orig and buffers weight_u,
 /// weight_v), so fastai's ConvLayer(norm_type=Weight|Spectral) state dicts load as they are.
 
+#include <torch/arg.h>
 #include <torch/nn/module.h>
 
 namespace strata {

@@ -3,6 +3,7 @@
 /// exactly torchvision's ("conv1.weight", "layer1.0.downsample.0.weight", "fc.bias") and real
 /// PyTorch weight files load as they are.
 
+#include <torch/arg.h>
 #include <array>
 #include <string>
 #include <utility>

@@ -1,6 +1,7 @@
 #pragma once
 /// fastai DynamicUnet: a U-Net decoder built for any encoder by probing it with a dummy forward.
 
+#include <torch/arg.h>
 #include <optional>
 #include <utility>
 #include <vector>

@@ -1,6 +1,7 @@
 #pragma once
 /// fastai create_vision_model / add_head: a pretrained body with a new head, Sequential(body, head).
 
+#include <torch/arg.h>
 #include <optional>
 #include <string>
 

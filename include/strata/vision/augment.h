@@ -4,6 +4,7 @@
 /// brightness/contrast composed into one lighting transform. Training batches only; images
 /// bilinear, masks nearest, with the same draws.
 
+#include <torch/arg.h>
 #include <optional>
 #include <vector>
 

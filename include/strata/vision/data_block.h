@@ -1,6 +1,7 @@
 #pragma once
 /// fastai's DataBlock API and the ImageDataLoaders shortcuts, for images on disk.
 
+#include <torch/arg.h>
 #include <filesystem>
 #include <functional>
 #include <string>

@@ -49,6 +49,7 @@ class Resize : public Transform {
   explicit Resize(ImageSize size, ResizeMethod method = ResizeMethod::Crop, PadMode pad_mode = PadMode::Reflection);
   ImageSize size() const { return size_; }
   ResizeMethod method() const { return method_; }
+  PadMode pad_mode() const { return pad_mode_; }
 
  protected:
   Item encode_item(Item item, TransformContext& ctx) const override;
@@ -75,6 +76,8 @@ class RandomResizedCrop : public Transform {
   explicit RandomResizedCrop(ImageSize size, Options options);
   explicit RandomResizedCrop(ImageSize size) : RandomResizedCrop(size, Options{}) {}
 
+  ImageSize size() const { return size_; }
+  const Options& options() const { return options_; }
   /// The validation squish size (fastai: size + xtra), e.g. 224 -> 256.
   ImageSize validation_resize() const;
   /// The training box for a width x height image, drawn from `rng` exactly as fastai does.

@@ -9,6 +9,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "strata/core/value.h"
+
 namespace strata {
 
 class DataLoader;
@@ -28,6 +30,13 @@ void write_grid(const std::filesystem::path& path, const std::vector<GridCell>& 
 
 /// Two images side by side with a `gap`-pixel black strip (fastai SiameseImage.show).
 at::Tensor side_by_side(const at::Tensor& left, const at::Tensor& right, int gap = 10);
+
+/// Class codes coloured (a tab10-like palette) and blended at alpha 0.5 over an RGB uint8
+/// [H, W, 3] image; code 0 (background) is left as it is.
+at::Tensor overlay_mask(const at::Tensor& image, const at::Tensor& mask);
+/// The first `n` display images of a decoded batch (uint8 [H, W, 3]): pairs side by side, masks
+/// overlaid.
+std::vector<at::Tensor> display_images(const Item& decoded, std::int64_t n);
 
 /// fastai dls.show_batch(max_n): one batch of `loader`, decoded, as a PNG grid. Titles are vocab
 /// names when given, else category indices; a second image in the batch makes pairs.

@@ -23,6 +23,7 @@ class ToTensor : public Transform {
 class IntToFloatTensor : public Transform {
  public:
   explicit IntToFloatTensor(double div = 255.0);
+  double div() const { return div_; }
 
  private:
   double div_;

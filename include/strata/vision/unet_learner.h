@@ -1,6 +1,7 @@
 #pragma once
 /// fastai unet_learner: a DynamicUnet on a pretrained encoder for segmentation.
 
+#include <torch/arg.h>
 #include <string>
 
 #include "strata/learner/learner.h"

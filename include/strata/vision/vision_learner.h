@@ -2,6 +2,7 @@
 /// fastai vision_learner: a pretrained body with a new head, the architecture's splitter and
 /// normalisation, frozen when pretrained.
 
+#include <torch/arg.h>
 #include <string>
 
 #include "strata/core/stats.h"

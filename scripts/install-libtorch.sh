@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the official LibTorch 2.x (CUDA build) from PyPI's torch wheel into a private folder and
+# prints the CMake prefix to pass as CMAKE_PREFIX_PATH. The wheel is a complete LibTorch (headers,
+# shared libraries, share/cmake/Torch); its CUDA runtime comes from the nvidia-* wheels pip
+# installs next to it, found through torch's own RUNPATH, so no GPU or driver is needed to build
+# and to run the CPU code paths. Idempotent: a second call only prints the prefix.
+#
+# Usage: scripts/install-libtorch.sh [version]   (default $STRATA_TORCH2_VERSION or 2.9.1)
+# Folder: $STRATA_TORCH2_DIR (default ~/.cache/strata/libtorch-<version>). pip's cache keeps the
+# downloads, so a fresh folder on the same machine does not download again.
+set -euo pipefail
+version="${1:-${STRATA_TORCH2_VERSION:-2.9.1}}"
+dir="${STRATA_TORCH2_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/strata/libtorch-$version}"
+# The wheel's torch/ folder as the prefix: TorchConfig then finds torch/lib before /usr/lib (where
+# Debian's libtorch.so would otherwise win).
+prefix="$dir/torch"
+
+if [[ ! -f "$prefix/share/cmake/Torch/TorchConfig.cmake" ]]; then
+  python=python3
+  if ! "$python" -m pip --version >/dev/null 2>&1; then
+    sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    $sudo apt-get install -y -q --no-install-recommends python3-pip >&2
+  fi
+  echo "strata: installing torch==$version (LibTorch with CUDA) into $dir" >&2
+  # --target keeps it out of every Python environment; Debian's pip needs the override to allow it.
+  PIP_BREAK_SYSTEM_PACKAGES=1 "$python" -m pip install -q --disable-pip-version-check --no-warn-script-location \
+    --target "$dir.partial" "torch==$version" >&2
+  rm -rf "$dir"
+  mv "$dir.partial" "$dir"
+fi
+echo "$prefix"

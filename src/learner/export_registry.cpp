@@ -1,0 +1,246 @@
+// The model builders and transform codecs export and load_learner use, with strata's own.
+#include <map>
+#include <mutex>
+
+#include "strata/core/error.h"
+#include "strata/learner/export.h"
+#include "strata/models/create_body.h"
+#include "strata/models/hooks.h"
+#include "strata/models/model_meta.h"
+#include "strata/models/siamese.h"
+#include "strata/models/unet.h"
+#include "strata/models/vision_model.h"
+#include "strata/vision/resize.h"
+#include "strata/vision/tensor_transforms.h"
+
+namespace strata {
+namespace {
+
+using json = nlohmann::json;
+
+json head_to_json(const HeadOptions& h) {
+  json j{{"hidden", h.hidden()}, {"ps", h.ps()},         {"pool", h.pool()},           {"concat_pool", h.concat_pool()},
+         {"first_bn", h.first_bn()}, {"bn_final", h.bn_final()}, {"lin_first", h.lin_first()}};
+  if (h.y_range()) j["y_range"] = {h.y_range()->first, h.y_range()->second};
+  return j;
+}
+
+HeadOptions head_from_json(const json& j) {
+  HeadOptions h;
+  h.hidden(j.at("hidden").get<std::vector<int64_t>>())
+      .ps(j.at("ps").get<std::vector<double>>())
+      .pool(j.at("pool").get<bool>())
+      .concat_pool(j.at("concat_pool").get<bool>())
+      .first_bn(j.at("first_bn").get<bool>())
+      .bn_final(j.at("bn_final").get<bool>())
+      .lin_first(j.at("lin_first").get<bool>());
+  if (j.contains("y_range")) h.y_range(Range{j["y_range"].at(0).get<double>(), j["y_range"].at(1).get<double>()});
+  return h;
+}
+
+LearnerModel build_vision(const json& a) {
+  VisionModelOptions o;
+  o.pretrained(false).n_in(a.at("n_in").get<int64_t>()).init(false).head(head_from_json(a.at("head")));
+  if (a.contains("cut")) o.cut(a["cut"].get<int64_t>());
+  return create_vision_model(a.at("arch").get<std::string>(), a.at("n_out").get<int64_t>(), o);
+}
+
+LearnerModel build_unet(const json& a) {
+  UnetOptions u;
+  const json& j = a.at("unet");
+  u.blur(j.at("blur").get<bool>())
+      .blur_final(j.at("blur_final").get<bool>())
+      .self_attention(j.at("self_attention").get<bool>())
+      .last_cross(j.at("last_cross").get<bool>())
+      .bottle(j.at("bottle").get<bool>())
+      .norm_type(static_cast<NormType>(j.at("norm_type").get<int>()));
+  if (j.contains("y_range")) u.y_range(Range{j["y_range"].at(0).get<double>(), j["y_range"].at(1).get<double>()});
+  const auto size = a.at("img_size").get<std::vector<int64_t>>();
+  STRATA_CHECK(size.size() == 2, "unet_learner recipe: img_size must hold 2 numbers");
+  return create_unet_model(a.at("arch").get<std::string>(), a.at("n_out").get<int64_t>(), {size[0], size[1]},
+                           /*pretrained=*/false, "", u, a.at("n_in").get<int64_t>());
+}
+
+LearnerModel build_siamese(const json& a) {
+  ArchModel arch = model_meta(a.at("arch").get<std::string>()).make();
+  auto encoder = create_body(arch.layers, BodyOptions().cut(a.at("cut").get<int64_t>()));
+  auto head = create_head(num_features_model(encoder) * 2, a.at("n_out").get<int64_t>(), head_from_json(a.at("head")));
+  return SiameseModel(encoder, head);
+}
+
+const char* method_name(ResizeMethod m) {
+  switch (m) {
+    case ResizeMethod::Crop: return "crop";
+    case ResizeMethod::Pad: return "pad";
+    case ResizeMethod::Squish: return "squish";
+  }
+  return "crop";
+}
+ResizeMethod method_from(const std::string& s) {
+  if (s == "crop") return ResizeMethod::Crop;
+  if (s == "pad") return ResizeMethod::Pad;
+  if (s == "squish") return ResizeMethod::Squish;
+  STRATA_FAIL(ValueError, "Resize: unknown method '{}' (crop, pad, squish)", s);
+}
+const char* pad_name(PadMode m) {
+  switch (m) {
+    case PadMode::Zeros: return "zeros";
+    case PadMode::Border: return "border";
+    case PadMode::Reflection: return "reflection";
+  }
+  return "reflection";
+}
+PadMode pad_from(const std::string& s) {
+  if (s == "zeros") return PadMode::Zeros;
+  if (s == "border") return PadMode::Border;
+  if (s == "reflection") return PadMode::Reflection;
+  STRATA_FAIL(ValueError, "Resize: unknown pad_mode '{}' (zeros, border, reflection)", s);
+}
+
+// A codec for transforms of type T from an encoder of T and a decoder.
+template <typename T>
+TransformCodec codec_for(std::function<json(const T&)> encode, std::function<TransformPtr(const json&)> decode) {
+  return {[encode](const Transform& t) -> std::optional<json> {
+            const auto* typed = dynamic_cast<const T*>(&t);
+            if (typed == nullptr) return std::nullopt;
+            return encode(*typed);
+          },
+          std::move(decode)};
+}
+
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, ModelBuilder> builders;
+  std::map<std::string, TransformCodec> codecs;
+
+  Registry() {
+    builders["vision_learner"] = build_vision;
+    builders["unet_learner"] = build_unet;
+    builders["siamese"] = build_siamese;
+    codecs["Resize"] = codec_for<Resize>(
+        [](const Resize& t) {
+          return json{{"size", {t.size().height, t.size().width}},
+                      {"method", method_name(t.method())},
+                      {"pad_mode", pad_name(t.pad_mode())}};
+        },
+        [](const json& a) {
+          return std::make_shared<Resize>(ImageSize(a.at("size").at(0).get<int64_t>(), a.at("size").at(1).get<int64_t>()),
+                                          method_from(a.at("method").get<std::string>()),
+                                          pad_from(a.at("pad_mode").get<std::string>()));
+        });
+    codecs["RandomResizedCrop"] = codec_for<RandomResizedCrop>(
+        [](const RandomResizedCrop& t) {
+          const auto& o = t.options();
+          return json{{"size", {t.size().height, t.size().width}}, {"min_scale", o.min_scale},
+                      {"max_scale", o.max_scale},                  {"ratio", {o.ratio_min, o.ratio_max}},
+                      {"val_xtra", o.val_xtra}};
+        },
+        [](const json& a) {
+          RandomResizedCrop::Options o;
+          o.min_scale = a.at("min_scale").get<double>();
+          o.max_scale = a.at("max_scale").get<double>();
+          o.ratio_min = a.at("ratio").at(0).get<double>();
+          o.ratio_max = a.at("ratio").at(1).get<double>();
+          o.val_xtra = a.at("val_xtra").get<double>();
+          return std::make_shared<RandomResizedCrop>(
+              ImageSize(a.at("size").at(0).get<int64_t>(), a.at("size").at(1).get<int64_t>()), o);
+        });
+    codecs["ToTensor"] = codec_for<ToTensor>([](const ToTensor&) { return json::object(); },
+                                             [](const json&) { return std::make_shared<ToTensor>(); });
+    codecs["IntToFloatTensor"] = codec_for<IntToFloatTensor>(
+        [](const IntToFloatTensor& t) { return json{{"div", t.div()}}; },
+        [](const json& a) { return std::make_shared<IntToFloatTensor>(a.at("div").get<double>()); });
+    codecs["Normalize"] = codec_for<Normalize>(
+        [](const Normalize& t) { return json{{"mean", t.mean()}, {"std", t.std()}}; },
+        [](const json& a) {
+          return std::make_shared<Normalize>(a.at("mean").get<std::vector<double>>(), a.at("std").get<std::vector<double>>());
+        });
+  }
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+template <typename Map>
+std::string known_names(const Map& m) {
+  std::string out;
+  for (const auto& kv : m) out += (out.empty() ? "" : ", ") + kv.first;
+  return out;
+}
+
+}  // namespace
+
+void register_model_builder(const std::string& name, ModelBuilder builder) {
+  STRATA_CHECK(static_cast<bool>(builder), "register_model_builder: '{}' needs a function", name);
+  std::lock_guard<std::mutex> lock(registry().mutex);
+  registry().builders[name] = std::move(builder);
+}
+
+LearnerModel build_model(const ModelRecipe& recipe) {
+  ModelBuilder builder;
+  {
+    std::lock_guard<std::mutex> lock(registry().mutex);
+    auto it = registry().builders.find(recipe.builder);
+    if (it == registry().builders.end())
+      STRATA_FAIL(KeyError, "no model builder '{}' is registered (known: {}); call register_model_builder first",
+                  recipe.builder, known_names(registry().builders));
+    builder = it->second;
+  }
+  try {
+    return builder(recipe.args);
+  } catch (const json::exception& e) {
+    STRATA_FAIL(ValueError, "model builder '{}': bad arguments {}: {}", recipe.builder, recipe.args.dump(), e.what());
+  }
+}
+
+ModelRecipe siamese_recipe(const std::string& arch, std::int64_t n_out, std::int64_t cut, const HeadOptions& head) {
+  return {"siamese", {{"arch", arch}, {"n_out", n_out}, {"cut", cut}, {"head", head_to_json(head)}}};
+}
+
+ModelRecipe vision_recipe(const std::string& arch, std::int64_t n_out, const VisionModelOptions& o) {
+  json args{{"arch", arch}, {"n_out", n_out}, {"n_in", o.n_in()}, {"head", head_to_json(o.head())}};
+  if (o.cut()) args["cut"] = *o.cut();
+  return {"vision_learner", args};
+}
+
+ModelRecipe unet_recipe(const std::string& arch, std::int64_t n_out, std::pair<int64_t, int64_t> img_size,
+                        const UnetOptions& u, std::int64_t n_in) {
+  json unet{{"blur", u.blur()},   {"blur_final", u.blur_final()}, {"self_attention", u.self_attention()},
+            {"last_cross", u.last_cross()}, {"bottle", u.bottle()}, {"norm_type", static_cast<int>(u.norm_type())}};
+  if (u.y_range()) unet["y_range"] = {u.y_range()->first, u.y_range()->second};
+  return {"unet_learner",
+          {{"arch", arch}, {"n_out", n_out}, {"n_in", n_in}, {"img_size", {img_size.first, img_size.second}}, {"unet", unet}}};
+}
+
+void register_transform_codec(const std::string& name, TransformCodec codec) {
+  STRATA_CHECK(codec.encode && codec.decode, "register_transform_codec: '{}' needs encode and decode", name);
+  std::lock_guard<std::mutex> lock(registry().mutex);
+  registry().codecs[name] = std::move(codec);
+}
+
+nlohmann::json encode_transform(const Transform& t) {
+  std::lock_guard<std::mutex> lock(registry().mutex);
+  for (const auto& [name, codec] : registry().codecs)
+    if (auto args = codec.encode(t)) return json{{"name", name}, {"args", *args}};
+  STRATA_FAIL(TypeError,
+              "export: the transform '{}' runs at inference and no TransformCodec knows it (known: {}); "
+              "register one with register_transform_codec",
+              t.name(), known_names(registry().codecs));
+}
+
+TransformPtr decode_transform(const nlohmann::json& spec) {
+  const std::string name = spec.at("name").get<std::string>();
+  TransformCodec codec;
+  {
+    std::lock_guard<std::mutex> lock(registry().mutex);
+    auto it = registry().codecs.find(name);
+    if (it == registry().codecs.end())
+      STRATA_FAIL(KeyError, "no TransformCodec '{}' is registered (known: {})", name, known_names(registry().codecs));
+    codec = it->second;
+  }
+  return codec.decode(spec.at("args"));
+}
+
+}  // namespace strata
