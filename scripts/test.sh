@@ -17,7 +17,18 @@ stage "build the library and examples as C++20 (fmt checks format strings at com
 STRATA_BUILD_DIR="$build-cxx20" "$root/scripts/build.sh" -DCMAKE_CXX_STANDARD=20 -DSTRATA_BUILD_TESTS=OFF \
   -DSTRATA_WERROR=ON
 
-stage "tests"
-cd "$build"
-ctest --output-on-failure --parallel "$(nproc)"
+stage "tests (Debian's LibTorch 1.13)"
+(cd "$build" && ctest --output-on-failure --parallel "$(nproc)")
+
+# The official LibTorch 2.x with CUDA, as most users have it (PyPI's torch wheel; no GPU needed to
+# build it and to run the CPU suite). STRATA_SKIP_TORCH2=1 skips it for a quick local run.
+if [[ "${STRATA_SKIP_TORCH2:-0}" != "1" ]]; then
+  stage "official LibTorch 2.x (CUDA build from PyPI): install"
+  prefix="$("$root/scripts/install-libtorch.sh")"
+  stage "official LibTorch 2.x: build (C++17, warnings are errors)"
+  STRATA_BUILD_DIR="$build-torch2" "$root/scripts/build.sh" -DCMAKE_PREFIX_PATH="$prefix" -DSTRATA_BUILD_TESTS=ON \
+    -DSTRATA_WERROR=ON
+  stage "official LibTorch 2.x: tests"
+  (cd "$build-torch2" && ctest --output-on-failure --parallel "$(nproc)")
+fi
 stage "done"

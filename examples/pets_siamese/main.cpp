@@ -72,6 +72,13 @@ double siamese(const Options& o, const fs::path& data, const std::string& weight
   learn.fit_one_cycle(o.epochs_unfrozen, strata::slice(o.lr_unfrozen / 100, o.lr_unfrozen));
 
   std::cout << "saved " << learn.save("siamese_" + tag).string() << "\n";
+  // learn.export(): the model's recipe (how to build it again), weights, transforms and labels in
+  // one file, for `predict --pair siamese_pretrained.strata a.png b.png` (examples/predict).
+  learn.set_recipe(strata::siamese_recipe(o.arch, 2, -2, strata::HeadOptions().ps({0.5})));
+  learn.inference().vocab = {"different", "same"};
+  const fs::path exported = fs::path(o.out) / ("siamese_" + tag + ".strata");
+  learn.export_learner(exported);
+  std::cout << "exported " << exported.string() << "\n";
   strata::plot_loss(learn.recorder(), fs::path(o.out) / ("loss_" + tag + ".png"));
   strata::show_results(learn, fs::path(o.out) / ("show_results_" + tag + ".png"), 9, {"different", "same"});
   return learn.recorder().final_record().back().value_or(0.0);

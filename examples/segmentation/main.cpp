@@ -82,8 +82,13 @@ int main(int argc, char** argv) {
     learn->fine_tune(epochs, lr);
     std::cout << "saved " << learn->save("unet").string() << "\n";
     strata::show_results(*learn, fs::path(out) / "show_results.png");
+    // interp = SegmentationInterpretation.from_learner(learn); interp.plot_top_losses(k=4)
+    strata::SegmentationInterpretation::from_learner(*learn).plot_top_losses(4, fs::path(out) / "top_losses.png");
+    // learn.export('unet.pkl'): the file examples/predict (load_learner) runs on
+    learn->export_learner(fs::path(out) / "unet.strata");
     std::cout << "pictures: " << (fs::path(out) / "show_batch.png").string() << ", "
-              << (fs::path(out) / "show_results.png").string() << "\n";
+              << (fs::path(out) / "show_results.png").string() << ", " << (fs::path(out) / "top_losses.png").string()
+              << "\nexported: " << (fs::path(out) / "unet.strata").string() << "\n";
   } catch (const strata::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
