@@ -11,7 +11,10 @@ function(run)
 endfunction()
 
 run(${CMAKE_COMMAND} --install "${STRATA_BUILD_DIR}" --prefix "${prefix}")
-run(${CMAKE_COMMAND} -S "${CONSUMER_SOURCE_DIR}" -B "${WORK_DIR}/build" -G "${GENERATOR}"
-    -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_BUILD_TYPE=Release "-DCMAKE_PREFIX_PATH=${prefix};${PREFIX_PATH}")
+# The prefixes go through the environment (':'-separated): run()'s ARGN would split a ';' list.
+string(REPLACE ";" ":" prefixes "${prefix};${PREFIX_PATH}")
+run(${CMAKE_COMMAND} -E env "CMAKE_PREFIX_PATH=${prefixes}"
+    ${CMAKE_COMMAND} -S "${CONSUMER_SOURCE_DIR}" -B "${WORK_DIR}/build" -G "${GENERATOR}"
+    -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_BUILD_TYPE=Release)
 run(${CMAKE_COMMAND} --build "${WORK_DIR}/build")
 run("${WORK_DIR}/build/consumer")
