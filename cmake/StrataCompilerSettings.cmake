@@ -20,3 +20,15 @@ if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
     endif()
   endif()
 endif()
+
+# A sanitizer build of everything (library, tests, examples): -DSTRATA_SANITIZE=address,undefined.
+# UBSan findings abort (no recovery) so a test fails on the first one.
+set(STRATA_SANITIZE "" CACHE STRING "sanitizers for every target, e.g. address,undefined (empty: none)")
+if(STRATA_SANITIZE)
+  add_compile_options(-fsanitize=${STRATA_SANITIZE} -fno-omit-frame-pointer)
+  if(STRATA_SANITIZE MATCHES "undefined")
+    add_compile_options(-fno-sanitize-recover=undefined)
+  endif()
+  add_link_options(-fsanitize=${STRATA_SANITIZE})
+  message(STATUS "strata: sanitizers ${STRATA_SANITIZE}")
+endif()

@@ -10,6 +10,7 @@
 #include <ATen/ATen.h>
 
 #include "strata/core/error.h"
+#include "strata/core/logging.h"
 
 namespace strata {
 namespace {
@@ -57,11 +58,19 @@ Item DataLoader::build_batch(std::uint64_t epoch, std::size_t b, const std::vect
       TransformContext ctx{source_->split(), &rng};
       Item item = source_->get(idx, ctx);
       items.push_back(options_.after_item()(std::move(item), ctx));
+    } catch (const Error& e) {
+      if (!options_.skip_bad_items())
+        rethrow_with_context(
+            fmt::format("DataLoader: item {} ({}) of batch {}: ", idx, source_->describe_raw(idx), b));
+      ++*skipped_;
+      logger()->warn("DataLoader: skipping item {} ({}): {}", idx, source_->describe_raw(idx), e.what());
     } catch (...) {
       rethrow_with_context(
           fmt::format("DataLoader: item {} ({}) of batch {}: ", idx, source_->describe_raw(idx), b));
     }
   }
+  STRATA_CHECK(!items.empty(), "DataLoader: every item of batch {} is bad ({} skipped); nothing to collate", b,
+               end - start);
   try {
     if (options_.before_batch()) items = options_.before_batch()(std::move(items));
     Item batch = options_.collate()(items);
@@ -101,7 +110,8 @@ Item DataLoader::decode_batch(Item batch) const {
 class DataLoader::Iterator::Stream {
  public:
   Stream(DataLoader loader, std::uint64_t epoch)
-      : loader_(std::move(loader)), epoch_(epoch), order_(loader_.order(epoch)), n_batches_(loader_.size()) {
+      : loader_(std::move(loader)), epoch_(epoch), order_(loader_.order(epoch)), n_batches_(loader_.size()),
+        skipped_at_start_(loader_.skipped_items()) {
     const int workers = loader_.options().num_workers();
     for (int w = 0; w < workers && static_cast<std::size_t>(w) < n_batches_; ++w) threads_.emplace_back([this] { work(); });
   }
@@ -120,7 +130,13 @@ class DataLoader::Iterator::Stream {
 
   /// The next batch, or false at the end of the epoch. Rethrows a worker's error.
   bool next(Item& out) {
-    if (next_out_ >= n_batches_) return false;
+    if (next_out_ >= n_batches_) {
+      const std::size_t skipped = loader_.skipped_items() - skipped_at_start_;
+      if (skipped > 0 && !reported_)
+        logger()->warn("DataLoader: {} bad item(s) skipped in epoch {} ({} items)", skipped, epoch_, order_.size());
+      reported_ = true;
+      return false;
+    }
     const std::size_t b = next_out_;
     Item batch;
     if (threads_.empty()) {
@@ -182,6 +198,8 @@ class DataLoader::Iterator::Stream {
   std::map<std::size_t, Result> results_;
   std::size_t next_task_ = 0, next_out_ = 0;
   bool stop_ = false;
+  std::size_t skipped_at_start_;
+  bool reported_ = false;
 };
 
 DataLoader::Iterator::Iterator(std::shared_ptr<Stream> stream) : stream_(std::move(stream)) {

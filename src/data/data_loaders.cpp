@@ -32,7 +32,8 @@ namespace {
 
 DataLoaders make(ItemSourcePtr train, ItemSourcePtr valid, const DataLoadersOptions& o, std::vector<std::string> vocab) {
   DataLoaderOptions base;
-  base.num_workers(o.num_workers()).seed(o.seed()).device(o.device()).pin_memory(o.pin_memory());
+  base.num_workers(o.num_workers()).seed(o.seed()).device(o.device()).pin_memory(o.pin_memory()).skip_bad_items(
+      o.skip_bad_items());
   base.after_item(o.after_item()).before_batch(o.before_batch()).after_batch(o.after_batch());
   DataLoaderOptions t = base, v = base;
   t.bs(o.bs()).shuffle(o.shuffle_train()).drop_last(o.drop_last_train());

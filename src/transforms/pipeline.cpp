@@ -38,9 +38,16 @@ void Pipeline::setup(const ItemsView& raw_training_items, std::uint64_t seed) {
     ItemsView view{raw_training_items.size, [this, k, seed, &raw_training_items](std::size_t i) {
                      Rng rng(derive_seed({seed, i}));
                      TransformContext ctx{Split::Train, &rng};
-                     Item item = raw_training_items.get(i);
-                     for (std::size_t j = 0; j < k; ++j) item = (*transforms_[j])(std::move(item), ctx);
-                     return item;
+                     const Item raw = raw_training_items.get(i);
+                     try {
+                       Item item = raw;
+                       for (std::size_t j = 0; j < k; ++j) item = (*transforms_[j])(std::move(item), ctx);
+                       return item;
+                     } catch (...) {
+                       // e.g. a label function that throws: say which item, before training starts
+                       rethrow_with_context(fmt::format("setting up '{}' on training item {} {}: ",
+                                                        transforms_[k]->name(), i, describe(raw)));
+                     }
                    }};
     transforms_[k]->setup(view);
   }

@@ -2,13 +2,14 @@
 /// fastai DataLoader in C++: worker threads, a bounded prefetch, and results that depend only on
 /// (seed, epoch, index), never on the number of workers or their timing.
 
-#include <torch/arg.h>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
 
+#include <torch/arg.h>
 #include <c10/core/Device.h>
 
 #include "strata/data/collate.h"
@@ -40,6 +41,11 @@ struct DataLoaderOptions {
   TORCH_ARG(std::function<std::vector<Item>(std::vector<Item>)>, before_batch) = nullptr;
   /// per batch, on `device`, in the consuming thread (fastai after_batch)
   TORCH_ARG(Pipeline, after_batch) = {};
+  /// leave out items whose loading or transforms fail with a strata::Error (a corrupt image, a
+  /// label function that throws), each with one warning naming it, instead of stopping; the
+  /// count is logged at the end of each epoch and kept in skipped_items(). Off: the first bad item
+  /// stops the epoch with an error naming it.
+  TORCH_ARG(bool, skip_bad_items) = false;
   /// how items become a batch (fastai create_batch)
   TORCH_ARG(CollateFn, collate) = [](const std::vector<Item>& items) { return ::strata::collate(items); };
 };
@@ -55,6 +61,8 @@ class DataLoader {
   /// Number of batches per epoch (fastai len(dl)).
   std::size_t size() const;
   std::size_t n_items() const { return source_->size(); }
+  /// Items left out so far under skip_bad_items (all epochs, this loader and its copies).
+  std::size_t skipped_items() const { return skipped_->load(); }
   const DataLoaderOptions& options() const { return options_; }
   const ItemSourcePtr& source() const { return source_; }
   /// The epoch the next iteration will use (each iteration then advances it).
@@ -88,6 +96,7 @@ class DataLoader {
   DataLoaderOptions options_;
   std::uint64_t seed_;
   std::uint64_t epoch_ = 0;
+  std::shared_ptr<std::atomic<std::size_t>> skipped_ = std::make_shared<std::atomic<std::size_t>>(0);
 };
 
 class DataLoader::Iterator {

@@ -1,10 +1,11 @@
 #pragma once
 /// fastai DataLoaders: the training and validation loaders, and how TfmdLists/Datasets make them.
 
-#include <torch/arg.h>
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include <torch/arg.h>
 
 #include "strata/data/data_loader.h"
 #include "strata/data/tfmd_lists.h"
@@ -20,6 +21,8 @@ struct DataLoadersOptions {
   TORCH_ARG(std::optional<std::uint64_t>, seed) = std::nullopt;
   TORCH_ARG(c10::Device, device) = c10::Device(c10::kCPU);
   TORCH_ARG(bool, pin_memory) = false;
+  /// leave out items that fail to load, with a warning each (DataLoaderOptions::skip_bad_items)
+  TORCH_ARG(bool, skip_bad_items) = false;
   /// fastai after_item / before_batch / after_batch, shared by both loaders
   TORCH_ARG(Pipeline, after_item) = {};
   TORCH_ARG(std::function<std::vector<Item>(std::vector<Item>)>, before_batch) = nullptr;

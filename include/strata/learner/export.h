@@ -13,7 +13,6 @@
 /// "model": state dict}. The JSON holds the format version, the recipe, the transforms, n_inp,
 /// the vocab, the loss and a SHA-256 of the weights, checked on load.
 
-#include <torch/arg.h>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -21,6 +20,8 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include <torch/arg.h>
 
 #include "strata/learner/learner.h"
 #include "strata/models/create_head.h"

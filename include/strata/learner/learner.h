@@ -1,7 +1,6 @@
 #pragma once
 /// fastai's Learner: the training loop with callbacks, freezing, one-cycle and friends.
 
-#include <torch/arg.h>
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
@@ -10,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <torch/arg.h>
 
 #include "strata/callbacks/callback.h"
 #include "strata/data/data_loaders.h"

@@ -2,9 +2,10 @@
 /// fastai create_body / cut_model: keep a pretrained model's layers up to the cut, optionally
 /// rewiring the first convolution for n_in != 3 input channels.
 
-#include <torch/arg.h>
 #include <functional>
 #include <optional>
+
+#include <torch/arg.h>
 
 #include "strata/models/sequential.h"
 

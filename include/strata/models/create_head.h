@@ -1,10 +1,11 @@
 #pragma once
 /// fastai create_head: the classifier put on a cut body.
 
-#include <torch/arg.h>
 #include <optional>
 #include <utility>
 #include <vector>
+
+#include <torch/arg.h>
 
 #include "strata/models/sequential.h"
 

@@ -1,11 +1,11 @@
 #pragma once
 /// fastai's layers (fastai/layers.py) as LibTorch modules, with fastai's initialisation.
 
-#include <torch/arg.h>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <torch/arg.h>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/batchnorm.h>

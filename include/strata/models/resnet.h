@@ -3,12 +3,12 @@
 /// exactly torchvision's ("conv1.weight", "layer1.0.downsample.0.weight", "fc.bias") and real
 /// PyTorch weight files load as they are.
 
-#include <torch/arg.h>
 #include <array>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <torch/arg.h>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/batchnorm.h>

@@ -1,10 +1,11 @@
 #pragma once
 /// fastai DynamicUnet: a U-Net decoder built for any encoder by probing it with a dummy forward.
 
-#include <torch/arg.h>
 #include <optional>
 #include <utility>
 #include <vector>
+
+#include <torch/arg.h>
 
 #include "strata/models/create_body.h"
 #include "strata/models/create_head.h"

@@ -1,9 +1,10 @@
 #pragma once
 /// fastai create_vision_model / add_head: a pretrained body with a new head, Sequential(body, head).
 
-#include <torch/arg.h>
 #include <optional>
 #include <string>
+
+#include <torch/arg.h>
 
 #include "strata/models/sequential.h"
 

@@ -4,9 +4,10 @@
 /// brightness/contrast composed into one lighting transform. Training batches only; images
 /// bilinear, masks nearest, with the same draws.
 
-#include <torch/arg.h>
 #include <optional>
 #include <vector>
+
+#include <torch/arg.h>
 
 #include "strata/transforms/transform.h"
 #include "strata/vision/resize.h"

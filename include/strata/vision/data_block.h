@@ -1,11 +1,12 @@
 #pragma once
 /// fastai's DataBlock API and the ImageDataLoaders shortcuts, for images on disk.
 
-#include <torch/arg.h>
 #include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
+
+#include <torch/arg.h>
 
 #include "strata/data/data_loaders.h"
 #include "strata/data/labellers.h"

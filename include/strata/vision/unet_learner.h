@@ -1,8 +1,9 @@
 #pragma once
 /// fastai unet_learner: a DynamicUnet on a pretrained encoder for segmentation.
 
-#include <torch/arg.h>
 #include <string>
+
+#include <torch/arg.h>
 
 #include "strata/learner/learner.h"
 #include "strata/models/unet.h"

@@ -2,8 +2,9 @@
 /// fastai vision_learner: a pretrained body with a new head, the architecture's splitter and
 /// normalisation, frozen when pretrained.
 
-#include <torch/arg.h>
 #include <string>
+
+#include <torch/arg.h>
 
 #include "strata/core/stats.h"
 #include "strata/learner/learner.h"
