@@ -15,6 +15,8 @@ packages=(
 if [[ "${1:-}" == "--tests" ]]; then
   # Catch2 and the Python reference tools that generate parity fixtures at test time.
   packages+=(catch2 python3 python3-torch python3-torchvision python3-pil python3-numpy)
+  # clang with its runtime libraries: libFuzzer, AddressSanitizer and UBSan for scripts/fuzz.sh.
+  packages+=(clang libclang-rt-14-dev)
 fi
 
 missing=()

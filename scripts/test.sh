@@ -13,12 +13,21 @@ stage "dependencies"
 stage "build (C++17, warnings are errors)"
 STRATA_BUILD_DIR="$build" "$root/scripts/build.sh" -DSTRATA_BUILD_TESTS=ON -DSTRATA_WERROR=ON
 
-stage "build the library and examples as C++20 (fmt checks format strings at compile time)"
-STRATA_BUILD_DIR="$build-cxx20" "$root/scripts/build.sh" -DCMAKE_CXX_STANDARD=20 -DSTRATA_BUILD_TESTS=OFF \
-  -DSTRATA_WERROR=ON
-
 stage "tests (Debian's LibTorch 1.13)"
 (cd "$build" && ctest --output-on-failure --parallel "$(nproc)")
+
+# One more build does two jobs: C++20 (fmt checks format strings at compile time) and
+# AddressSanitizer + UBSan over the library, the examples and the unit tests. Leaks are not
+# checked: LibTorch keeps allocations alive until exit on purpose.
+stage "build with AddressSanitizer + UBSan, as C++20"
+STRATA_BUILD_DIR="$build-asan" "$root/scripts/build.sh" -DCMAKE_CXX_STANDARD=20 -DSTRATA_SANITIZE=address,undefined \
+  -DSTRATA_BUILD_TESTS=ON -DSTRATA_WERROR=ON
+stage "tests under AddressSanitizer + UBSan (all but the package test)"
+(cd "$build-asan" && ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --output-on-failure --parallel "$(nproc)" -LE package)
+
+stage "fuzz the readers of untrusted files (libFuzzer, clang, ASan + UBSan; ${STRATA_FUZZ_SECONDS:-30} s each)"
+STRATA_BUILD_DIR="$build-fuzz" "$root/scripts/fuzz.sh"
 
 # The official LibTorch 2.x with CUDA, as most users have it (PyPI's torch wheel; no GPU needed to
 # build it and to run the CPU suite). STRATA_SKIP_TORCH2=1 skips it for a quick local run.

@@ -1,5 +1,7 @@
 #include "strata/data/data_loaders.h"
 
+#include <fmt/ranges.h>
+
 #include "strata/core/error.h"
 #include "strata/data/category.h"
 
@@ -51,7 +53,41 @@ DataLoaders dataloaders(const TfmdLists& lists, const DataLoadersOptions& option
   return make(lists.train(), lists.valid(), options, find_vocab(lists.tfms()));
 }
 
+namespace {
+
+// A validation label that no training item has is found now, before training starts, not when its
+// batch comes up: each pipeline with a Categorize labels every validation item up to and including
+// it (label functions are cheap; nothing after the Categorize, e.g. image reading, runs).
+void check_validation_labels(const Datasets& datasets) {
+  for (const auto& pipeline : datasets.tfms()) {
+    const auto& tfms = pipeline.transforms();
+    std::size_t upto = 0;
+    while (upto < tfms.size() && dynamic_cast<const Categorize*>(tfms[upto].get()) == nullptr) ++upto;
+    if (upto == tfms.size()) continue;
+    std::vector<std::string> unknown;
+    for (std::int64_t index : datasets.splits().valid) {
+      Item item = datasets.raw(static_cast<std::size_t>(index));
+      Rng rng(0);
+      TransformContext ctx{Split::Valid, &rng};
+      try {
+        for (std::size_t k = 0; k <= upto; ++k) item = (*tfms[k])(std::move(item), ctx);
+      } catch (const KeyError& e) {
+        if (unknown.size() < 5) unknown.push_back(fmt::format("item {} {}: {}", index, describe(datasets.raw(static_cast<std::size_t>(index))), e.what()));
+        else unknown.back() = "...";
+      } catch (const Error&) {
+        // Other errors (an unreadable file, a failing label function) surface, with the item's name, when it loads.
+      }
+    }
+    if (!unknown.empty())
+      STRATA_FAIL(KeyError, "dataloaders: validation labels that no training item has (the split leaves a class out of "
+                  "training?): {}", fmt::join(unknown, "; "));
+  }
+}
+
+}  // namespace
+
 DataLoaders dataloaders(const Datasets& datasets, const DataLoadersOptions& options) {
+  check_validation_labels(datasets);
   std::vector<std::string> vocab;
   for (const auto& p : datasets.tfms())
     if (vocab.empty()) vocab = find_vocab(p);

@@ -12,7 +12,10 @@
 #include "fixtures.h"
 #include "strata/core/error.h"
 #include "strata/core/file_io.h"
+#include "strata/data/category.h"
 #include "strata/data/items.h"
+#include "strata/data/labellers.h"
+#include "strata/data/tfmd_lists.h"
 #include "strata/vision/data_block.h"
 #include "strata/vision/fashion_mnist.h"
 #include "strata/vision/image_io.h"
@@ -152,4 +155,31 @@ TEST_CASE("Bad data found before training: empty folders, empty splits, throwing
   CHECK_THROWS_WITH(strata::ImageDataLoaders::from_name_re(files, R"(^(.*)_\d+\.png$)",
                                                            strata::ImageDataLoadersOptions().valid_pct(1.0)),
                     Contains("training"));
+}
+
+TEST_CASE("A validation label that training never saw is an error before training, naming the item", "[data]") {
+  strata_test::TempDir dir;
+  strata::FashionMnistOptions o;
+  o.classes = {0, 1};
+  o.per_class = 4;
+  const auto files = strata::materialize_fashion_mnist(dir.path(), o);  // Trouser_0..3, T-shirt_0..3
+  // The validation set is all trousers, the training set all T-shirts.
+  auto splitter = [](const strata::Paths& fs) {
+    strata::Splits s;
+    for (std::size_t i = 0; i < fs.size(); ++i)
+      (fs[i].filename().string().rfind("Trouser", 0) == 0 ? s.valid : s.train).push_back(static_cast<std::int64_t>(i));
+    return s;
+  };
+  strata::RegexLabeller label(R"(^(.*)_\d+\.png$)");
+  auto x = std::make_shared<strata::ItemTransform>("Load", [](strata::Item it, strata::TransformContext&) {
+    return strata::Item{strata::read_image(it.at(0).str())};
+  });
+  auto y = std::make_shared<strata::ItemTransform>("Label", [label](strata::Item it, strata::TransformContext&) {
+    return strata::Item{strata::Value::text(label(it.at(0).str()))};
+  });
+  strata::Datasets dsets(files, {strata::Pipeline({x}), strata::Pipeline({y, std::make_shared<strata::Categorize>()})},
+                         splitter(files));
+  CHECK_THROWS_WITH(strata::dataloaders(dsets, strata::DataLoadersOptions().bs(2)),
+                    Contains("validation labels that no training item has") && Contains("Trouser_0.png") &&
+                        Contains("label 'Trouser' is not in the vocab"));
 }
