@@ -30,8 +30,8 @@ if(STRATA_SANITIZE)
     add_compile_options(-fno-sanitize-recover=undefined)
   endif()
   add_link_options(-fsanitize=${STRATA_SANITIZE})
-  # The instrumentation defeats GCC 12's flow analysis: bogus maybe-uninitialized reports inside
-  # libstdc++'s <regex> and <functional>. Still shown, not fatal.
-  target_compile_options(strata_warnings INTERFACE -Wno-error=maybe-uninitialized)
+  # The instrumentation defeats GCC 12's flow analysis: dozens of bogus maybe-uninitialized reports
+  # inside libstdc++ and LibTorch's headers. The normal build keeps the warning.
+  target_compile_options(strata_warnings INTERFACE -Wno-maybe-uninitialized)
   message(STATUS "strata: sanitizers ${STRATA_SANITIZE}")
 endif()

@@ -80,5 +80,10 @@ TEST_CASE("DataLoader soak: 400 epochs, 8 workers, early breaks, injected errors
   CHECK(count_entries("/proc/self/task") == threads);
   const double growth_mb = (static_cast<double>(rss_bytes()) - static_cast<double>(rss)) / (1 << 20);
   INFO("RSS growth over 400 epochs: " << growth_mb << " MB");
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine (256 MB by default): RSS says nothing here.
+  (void)growth_mb;
+#else
   CHECK(growth_mb < 16.0);
+#endif
 }
