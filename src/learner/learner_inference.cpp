@@ -105,7 +105,9 @@ InferenceSpec& Learner::inference() {
 
 Predictions Learner::predict_files(std::vector<InputFiles> items, std::int64_t bs) {
   const InferenceSpec& spec = inference();
-  DataLoader dl = test_dl(spec, std::move(items), bs, dls_.device(), dls_.valid().options().num_workers());
+  // One batch is read faster in this thread than by starting workers for it.
+  const int workers = static_cast<std::int64_t>(items.size()) <= bs ? 0 : dls_.valid().options().num_workers();
+  DataLoader dl = test_dl(spec, std::move(items), bs, dls_.device(), workers);
   return get_preds(dl, /*with_decoded=*/true, /*with_loss=*/false, spec.n_inp);
 }
 
