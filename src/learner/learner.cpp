@@ -403,7 +403,7 @@ std::vector<std::optional<double>> Learner::validate(int ds_idx) {
   double total = 0;
   std::int64_t count = 0;
   for (auto& m : metrics_) m->reset();
-  DataLoader ordered = loader.with_options(DataLoaderOptions(loader.options()).shuffle(false).drop_last(false));
+  DataLoader ordered = loader.ordered();
   for (Item& batch : ordered) {
     auto [x, y] = dls_.split_batch(batch);
     std::vector<at::Tensor> inputs;

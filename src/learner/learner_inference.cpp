@@ -33,14 +33,10 @@ class AsTraining : public ItemSource {
   ItemSourcePtr inner_;
 };
 
-DataLoader ordered_copy(const DataLoader& loader) {
-  return loader.with_options(DataLoaderOptions(loader.options()).shuffle(false).drop_last(false));
-}
-
 }  // namespace
 
 Predictions Learner::get_preds(int ds_idx, bool with_decoded, bool with_loss) {
-  DataLoader ordered = ordered_copy(dls_[static_cast<std::size_t>(ds_idx)]);
+  DataLoader ordered = dls_[static_cast<std::size_t>(ds_idx)].ordered();
   return get_preds(ordered, with_decoded, with_loss);
 }
 

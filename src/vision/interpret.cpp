@@ -14,10 +14,6 @@
 namespace strata {
 namespace {
 
-std::optional<DataLoader> ordered(const DataLoader& dl) {
-  return dl.with_options(DataLoaderOptions(dl.options()).shuffle(false).drop_last(false));
-}
-
 const Value* first_of(const Item& item, std::initializer_list<Kind> kinds) {
   for (const auto& v : item)
     for (Kind k : kinds)
@@ -60,7 +56,7 @@ Item Interpretation::decoded_items(const std::vector<std::int64_t>& indices) con
 ClassificationInterpretation ClassificationInterpretation::from_learner(Learner& learn, int ds_idx) {
   const Predictions p = learn.get_preds(ds_idx, /*with_decoded=*/false, /*with_loss=*/true);
   return ClassificationInterpretation(p.preds, p.targets, p.losses, learn.dls().vocab(),
-                                      ordered(learn.dls()[static_cast<std::size_t>(ds_idx)]));
+                                      learn.dls()[static_cast<std::size_t>(ds_idx)].ordered());
 }
 
 at::Tensor ClassificationInterpretation::confusion_matrix() const {
@@ -157,7 +153,7 @@ void ClassificationInterpretation::plot_top_losses(std::int64_t k, const std::fi
 SegmentationInterpretation SegmentationInterpretation::from_learner(Learner& learn, int ds_idx) {
   const Predictions p = learn.get_preds(ds_idx, /*with_decoded=*/false, /*with_loss=*/true);
   return SegmentationInterpretation(p.preds, p.targets, p.losses, learn.dls().vocab(),
-                                    ordered(learn.dls()[static_cast<std::size_t>(ds_idx)]));
+                                    learn.dls()[static_cast<std::size_t>(ds_idx)].ordered());
 }
 
 void SegmentationInterpretation::plot_top_losses(std::int64_t k, const std::filesystem::path& path) const {

@@ -73,6 +73,8 @@ class DataLoader {
   void add_after_batch(std::vector<TransformPtr> tfms) { options_.after_batch().add(std::move(tfms)); }
   /// A copy with other options (fastai dl.new), e.g. shuffle off for predictions.
   DataLoader with_options(DataLoaderOptions options) const { return DataLoader(source_, std::move(options)); }
+  /// A copy in item order that keeps the last partial batch (for predictions and plots).
+  DataLoader ordered() const { return with_options(DataLoaderOptions(options_).shuffle(false).drop_last(false)); }
 
   /// The order of item indices for `epoch`.
   std::vector<std::size_t> order(std::uint64_t epoch) const;
