@@ -1,4 +1,5 @@
 // The model builders and transform codecs export and load_learner use, with strata's own.
+#include <array>
 #include <map>
 #include <mutex>
 
@@ -68,33 +69,27 @@ LearnerModel build_siamese(const json& a) {
   return SiameseModel(encoder, head);
 }
 
-const char* method_name(ResizeMethod m) {
-  switch (m) {
-    case ResizeMethod::Crop: return "crop";
-    case ResizeMethod::Pad: return "pad";
-    case ResizeMethod::Squish: return "squish";
+// Enum <-> name, both ways, from one table per enum.
+template <typename E, std::size_t N>
+using NameTable = std::array<std::pair<E, const char*>, N>;
+constexpr NameTable<ResizeMethod, 3> kMethods{{{ResizeMethod::Crop, "crop"}, {ResizeMethod::Pad, "pad"}, {ResizeMethod::Squish, "squish"}}};
+constexpr NameTable<PadMode, 3> kPadModes{{{PadMode::Zeros, "zeros"}, {PadMode::Border, "border"}, {PadMode::Reflection, "reflection"}}};
+
+template <typename E, std::size_t N>
+const char* name_of(const NameTable<E, N>& table, E value) {
+  for (const auto& [e, name] : table)
+    if (e == value) return name;
+  STRATA_FAIL(ValueError, "export: an enum value without a name ({})", static_cast<int>(value));
+}
+
+template <typename E, std::size_t N>
+E value_of(const NameTable<E, N>& table, const std::string& name, const char* what) {
+  std::string known;
+  for (const auto& [e, n] : table) {
+    if (name == n) return e;
+    known += (known.empty() ? "" : ", ") + std::string(n);
   }
-  return "crop";
-}
-ResizeMethod method_from(const std::string& s) {
-  if (s == "crop") return ResizeMethod::Crop;
-  if (s == "pad") return ResizeMethod::Pad;
-  if (s == "squish") return ResizeMethod::Squish;
-  STRATA_FAIL(ValueError, "Resize: unknown method '{}' (crop, pad, squish)", s);
-}
-const char* pad_name(PadMode m) {
-  switch (m) {
-    case PadMode::Zeros: return "zeros";
-    case PadMode::Border: return "border";
-    case PadMode::Reflection: return "reflection";
-  }
-  return "reflection";
-}
-PadMode pad_from(const std::string& s) {
-  if (s == "zeros") return PadMode::Zeros;
-  if (s == "border") return PadMode::Border;
-  if (s == "reflection") return PadMode::Reflection;
-  STRATA_FAIL(ValueError, "Resize: unknown pad_mode '{}' (zeros, border, reflection)", s);
+  STRATA_FAIL(ValueError, "Resize: unknown {} '{}' ({})", what, name, known);
 }
 
 // A codec for transforms of type T from an encoder of T and a decoder.
@@ -120,13 +115,13 @@ struct Registry {
     codecs["Resize"] = codec_for<Resize>(
         [](const Resize& t) {
           return json{{"size", {t.size().height, t.size().width}},
-                      {"method", method_name(t.method())},
-                      {"pad_mode", pad_name(t.pad_mode())}};
+                      {"method", name_of(kMethods, t.method())},
+                      {"pad_mode", name_of(kPadModes, t.pad_mode())}};
         },
         [](const json& a) {
           return std::make_shared<Resize>(ImageSize(a.at("size").at(0).get<int64_t>(), a.at("size").at(1).get<int64_t>()),
-                                          method_from(a.at("method").get<std::string>()),
-                                          pad_from(a.at("pad_mode").get<std::string>()));
+                                          value_of(kMethods, a.at("method").get<std::string>(), "method"),
+                                          value_of(kPadModes, a.at("pad_mode").get<std::string>(), "pad_mode"));
         });
     codecs["RandomResizedCrop"] = codec_for<RandomResizedCrop>(
         [](const RandomResizedCrop& t) {
