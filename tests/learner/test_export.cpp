@@ -174,6 +174,19 @@ TEST_CASE("load_learner refuses corrupted, foreign and newer files with the file
     fs::resize_file(dir / "cut.strata", bytes / 2);
     CHECK_THROWS_AS(strata::load_learner(dir / "cut.strata"), strata::IOError);
   }
+  SECTION("a transform that runs at inference and has no codec cannot be exported") {
+    learn->dls().add_after_batch({std::make_shared<strata::LambdaTransform>(
+        "MyTweak", std::map<strata::Kind, strata::Transform::EncodeFn>{})});
+    learn->set_inference(strata::inference_spec(learn->dls()));
+    CHECK_THROWS_WITH(learn->export_learner(dir / "custom.strata"),
+                      Contains("'MyTweak' runs at inference") && Contains("register_transform_codec"));
+    CHECK_FALSE(fs::exists(dir / "custom.strata"));
+  }
+  SECTION("a transform spec with an unknown setting names it and the known ones") {
+    const nlohmann::json spec{{"name", "Resize"}, {"args", {{"size", {8, 8}}, {"method", "stretch"}, {"pad_mode", "zeros"}}}};
+    CHECK_THROWS_WITH(strata::decode_transform(spec), Contains("unknown method 'stretch' (crop, pad, squish)"));
+    CHECK_THROWS_WITH(strata::decode_transform({{"name", "Blur"}, {"args", {}}}), Contains("no TransformCodec 'Blur'"));
+  }
   SECTION("a recipe whose builder this process does not know") {
     learn->set_recipe({"no_such_builder", {}});
     learn->export_learner(dir / "unknown.strata");

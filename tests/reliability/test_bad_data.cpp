@@ -120,6 +120,18 @@ TEST_CASE("Bad data: each broken file is an error naming it; skip_bad_items keep
     CHECK(loaded == files.size() - m.bad.size());
     CHECK(dls.train().skipped_items() + dls.valid().skipped_items() == m.bad.size());
   }
+  SECTION("skip_bad_items: a batch of only bad items is an error saying so") {
+    strata::Paths only_bad;
+    for (const auto& name : m.bad) only_bad.push_back(m.images / name);
+    strata::TfmdLists tls(only_bad,
+                          strata::Pipeline({std::make_shared<strata::ItemTransform>(
+                              "Load", [](strata::Item it, strata::TransformContext&) {
+                                return strata::Item{strata::read_image(it.at(0).str()), strata::Value::category(0)};
+                              })}),
+                          strata::Splits{{0, 1, 2, 3}, {0}});
+    auto dls = strata::dataloaders(tls, strata::DataLoadersOptions().bs(4).num_workers(0).skip_bad_items(true));
+    CHECK_THROWS_WITH(iterate(dls.train()), Contains("every item of batch 0 is bad (4 skipped)"));
+  }
   SECTION("each bad file alone gives its own reason") {
     CHECK_THROWS_WITH(strata::read_image(m.images / m.bad[0]), Contains("0 bytes"));
     CHECK_THROWS_WITH(strata::read_image(m.images / m.bad[1]), Contains("truncated JPEG"));
