@@ -3,11 +3,15 @@
 #include <torch/torch.h>
 
 #include "catch.h"
+#include "fixtures.h"
 #include "strata/core/error.h"
+#include "strata/core/state_dict.h"
+#include "strata/core/weights.h"
 #include "strata/models/create_body.h"
 #include "strata/models/hooks.h"
 #include "strata/models/layers.h"
 #include "strata/models/model_meta.h"
+#include "strata/models/resnet.h"
 #include "strata/models/splitters.h"
 #include "strata/models/vision_model.h"
 
@@ -141,4 +145,22 @@ TEST_CASE("dummy_eval and model_sizes: one shape per child, in eval mode", "[mod
   CHECK(strata::in_channels(*body) == 3);
   CHECK(strata::dummy_eval(body, {32, 32}).sizes() == torch::IntArrayRef({1, 512, 1, 1}));
   CHECK_THROWS_WITH(strata::in_channels(*strata::create_head(4, 2)), Contains("no weight layer"));
+}
+
+TEST_CASE("create_vision_model: weights of a classifier with other classes fit the body; a body mismatch is named",
+          "[models]") {
+  strata_test::TempDir dir;
+  auto five_classes = strata::resnet18(5);  // e.g. a checkpoint of another task's classifier
+  strata::save_pth(strata::state_dict(*five_classes), dir / "five.pth");
+  auto model = strata::create_vision_model("resnet18", 3, VisionModelOptions().weights((dir / "five.pth").string()));
+  // The body holds the file's weights; fc (dropped by the cut) was ignored.
+  const auto body_state = strata::state_dict(*model[0]);
+  CHECK(body_state["0.weight"].equal(strata::state_dict(*five_classes)["conv1.weight"]));
+  auto state = strata::state_dict(*five_classes);
+  strata::StateDict broken;
+  for (const auto& item : state)
+    broken.insert(item.key(), item.key() == "layer1.0.conv1.weight" ? torch::zeros({1}) : item.value());
+  strata::save_pth(broken, dir / "broken.pth");
+  CHECK_THROWS_WITH(strata::create_vision_model("resnet18", 3, VisionModelOptions().weights((dir / "broken.pth").string())),
+                    Contains("the weights do not fit the resnet18 body") && Contains("'layer1.0.conv1.weight' has shape [1]"));
 }
