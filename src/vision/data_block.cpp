@@ -137,6 +137,7 @@ std::string DataBlock::summary(const std::filesystem::path& source, int bs) cons
     Rng rng(0);
     TransformContext ctx{Split::Train, &rng};
     const auto idx = static_cast<std::size_t>(splits.train.at(0));
+    Item sample;
     for (std::size_t b = 0; b < blocks_.size(); ++b) {
       out << "Pipeline " << b << " (" << blocks_[b].name << ") on '" << found[idx].string() << "':\n";
       Item value{Value::text(found[idx].string())};
@@ -145,11 +146,19 @@ std::string DataBlock::summary(const std::filesystem::path& source, int bs) cons
         value = (*t)(std::move(value), ctx);
         out << "  " << t->name() << " -> " << describe(value) << "\n";
       }
+      sample.insert(sample.end(), value.begin(), value.end());
     }
-    step = "building a batch";
+    step = "building the loaders";
     DataLoadersOptions o;
     o.bs(bs).num_workers(0).drop_last_train(false);
     auto dls = dataloaders(source, o);
+    out << "Applying item_tfms to the first sample (training):\n";
+    for (const auto& t : dls.train().options().after_item().transforms()) {
+      step = fmt::format("applying item transform {} to '{}'", t->name(), found[idx].string());
+      sample = (*t)(std::move(sample), ctx);
+      out << "  " << t->name() << " -> " << describe(sample) << "\n";
+    }
+    step = "building a batch";
     Item batch = dls.train().build_batch(0, 0, dls.train().order(0));
     out << "Collated batch of " << bs << ": " << describe(batch) << "\n";
     for (const auto& t : dls.train().options().after_batch().transforms()) {

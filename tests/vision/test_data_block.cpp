@@ -46,6 +46,10 @@ TEST_CASE("DataBlock: ImageBlock + CategoryBlock over real files", "[vision]") {
   const auto report = block.summary(dir / "images");
   CHECK_THAT(report, Contains("found 120 items"));
   CHECK_THAT(report, Contains("PILImage.create -> (Image Byte [28, 28, 3])"));
+  // The item transforms walk the whole sample in order: Resize (order 1), then ToTensor (order 5).
+  CHECK_THAT(report, Contains("Applying item_tfms to the first sample (training):\n"
+                              "  Resize -> (Image Byte [32, 32, 3], Category"));
+  CHECK_THAT(report, Contains("  ToTensor -> (TensorImage Byte [3, 32, 32], Category"));
   CHECK_THAT(report, Contains("No problems found."));
 }
 
