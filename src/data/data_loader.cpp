@@ -28,10 +28,22 @@ DataLoader::DataLoader(ItemSourcePtr source, DataLoaderOptions options)
     options_.num_workers(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   if (options_.prefetch() <= 0) options_.prefetch(2 * std::max(1, options_.num_workers()));
   STRATA_CHECK(static_cast<bool>(options_.collate()), "DataLoader: collate must be a function");
+  const Shard& shard = options_.shard();
+  STRATA_CHECK(shard.world_size >= 1 && shard.rank >= 0 && shard.rank < shard.world_size,
+               "DataLoader: shard rank {} is outside 0..{} (world_size {})", shard.rank, shard.world_size - 1,
+               shard.world_size);
+}
+
+std::size_t DataLoader::shard_size() const {
+  const std::size_t n = source_->size(), w = static_cast<std::size_t>(options_.shard().world_size),
+                    r = static_cast<std::size_t>(options_.shard().rank);
+  if (w == 1) return n;
+  if (options_.shard().mode == Shard::Mode::interleaved) return n == 0 ? 0 : (n + w - 1) / w;
+  return n * (r + 1) / w - n * r / w;
 }
 
 std::size_t DataLoader::size() const {
-  const std::size_t n = source_->size(), bs = static_cast<std::size_t>(options_.bs());
+  const std::size_t n = shard_size(), bs = static_cast<std::size_t>(options_.bs());
   return options_.drop_last() ? n / bs : (n + bs - 1) / bs;
 }
 
@@ -42,7 +54,19 @@ std::vector<std::size_t> DataLoader::order(std::uint64_t epoch) const {
     Rng rng(derive_seed({seed_, epoch, kOrderStream}));
     std::shuffle(idx.begin(), idx.end(), rng.engine());
   }
-  return idx;
+  const Shard& shard = options_.shard();
+  if (shard.world_size == 1 || idx.empty()) return idx;
+  const std::size_t w = static_cast<std::size_t>(shard.world_size), r = static_cast<std::size_t>(shard.rank);
+  std::vector<std::size_t> mine;
+  mine.reserve(shard_size());
+  if (shard.mode == Shard::Mode::contiguous) {
+    const std::size_t n = idx.size();
+    mine.assign(idx.begin() + static_cast<std::ptrdiff_t>(n * r / w), idx.begin() + static_cast<std::ptrdiff_t>(n * (r + 1) / w));
+  } else {
+    const std::size_t padded = shard_size() * w;
+    for (std::size_t k = r; k < padded; k += w) mine.push_back(idx[k % idx.size()]);
+  }
+  return mine;
 }
 
 Item DataLoader::build_batch(std::uint64_t epoch, std::size_t b, const std::vector<std::size_t>& order) const {
@@ -86,7 +110,10 @@ Item DataLoader::finish_batch(Item batch, std::uint64_t epoch, std::size_t b) co
   const bool non_blocking = options_.pin_memory() && options_.device().is_cuda();
   for (auto& v : batch)
     if (!v.is_text()) v = v.with(v.tensor().to(options_.device(), non_blocking));
-  Rng rng(derive_seed({seed_, epoch, b, kBatchStream}));
+  // Each rank's batch b gets its own random batch transforms (single process: as before).
+  const auto rank = static_cast<std::uint64_t>(options_.shard().rank);
+  Rng rng(options_.shard().world_size == 1 ? derive_seed({seed_, epoch, b, kBatchStream})
+                                           : derive_seed({seed_, epoch, b, kBatchStream, rank}));
   TransformContext ctx{source_->split(), &rng};
   return options_.after_batch()(std::move(batch), ctx);
 }

@@ -94,4 +94,12 @@ DataLoaders dataloaders(const Datasets& datasets, const DataLoadersOptions& opti
   return make(datasets.train(), datasets.valid(), options, std::move(vocab));
 }
 
+void DataLoaders::to(c10::Device device) {
+  for (auto& dl : loaders_) {
+    const auto epoch = dl.epoch();
+    dl = dl.with_options(DataLoaderOptions(dl.options()).device(device));
+    dl.set_epoch(epoch);
+  }
+}
+
 }  // namespace strata

@@ -18,6 +18,22 @@
 
 namespace strata {
 
+/// This process's part of every epoch in data-parallel training.
+struct Shard {
+  enum class Mode {
+    /// PyTorch's DistributedSampler: the epoch's order padded (by repeating its start) to a
+    /// multiple of world_size, rank r taking positions r, r + world_size, ...; every rank gets as
+    /// many items, so every rank runs as many batches (training)
+    interleaved,
+    /// rank r takes the r-th contiguous slice of the order, unpadded, so every item counts once
+    /// and the slices in rank order are the whole set in order (validation)
+    contiguous
+  };
+  int rank = 0;
+  int world_size = 1;
+  Mode mode = Mode::interleaved;
+};
+
 struct DataLoaderOptions {
   /// batch size (fastai bs)
   TORCH_ARG(std::int64_t, bs) = 64;
@@ -46,6 +62,8 @@ struct DataLoaderOptions {
   /// count is logged at the end of each epoch and kept in skipped_items(). Off: the first bad item
   /// stops the epoch with an error naming it.
   TORCH_ARG(bool, skip_bad_items) = false;
+  /// the part of each epoch this process loads (default: all of it)
+  TORCH_ARG(Shard, shard) = {};
   /// how items become a batch (fastai create_batch)
   TORCH_ARG(CollateFn, collate) = [](const std::vector<Item>& items) { return ::strata::collate(items); };
 };
@@ -58,9 +76,12 @@ class DataLoader {
  public:
   DataLoader(ItemSourcePtr source, DataLoaderOptions options);
 
-  /// Number of batches per epoch (fastai len(dl)).
+  /// Number of batches per epoch (fastai len(dl)), of this process's shard.
   std::size_t size() const;
+  /// Items in the source (all shards).
   std::size_t n_items() const { return source_->size(); }
+  /// Items this process loads per epoch (n_items() unless sharded).
+  std::size_t shard_size() const;
   /// Items left out so far under skip_bad_items (all epochs, this loader and its copies).
   std::size_t skipped_items() const { return skipped_->load(); }
   const DataLoaderOptions& options() const { return options_; }
@@ -76,7 +97,7 @@ class DataLoader {
   /// A copy in item order that keeps the last partial batch (for predictions and plots).
   DataLoader ordered() const { return with_options(DataLoaderOptions(options_).shuffle(false).drop_last(false)); }
 
-  /// The order of item indices for `epoch`.
+  /// The order of item indices for `epoch` (this shard's part of it).
   std::vector<std::size_t> order(std::uint64_t epoch) const;
   /// Batch `b` of `epoch` built in the calling thread, before device transfer and after_batch.
   Item build_batch(std::uint64_t epoch, std::size_t b, const std::vector<std::size_t>& order) const;

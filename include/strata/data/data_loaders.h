@@ -47,6 +47,8 @@ class DataLoaders {
   DataLoader& operator[](std::size_t i);
 
   c10::Device device() const { return loaders_[0].options().device(); }
+  /// Moves both loaders' batches to `device` (fastai dls.to(device)), keeping their epochs.
+  void to(c10::Device device);
   /// The class names when a Categorize was set up (fastai dls.vocab), else empty.
   const std::vector<std::string>& vocab() const { return vocab_; }
   /// Number of classes (fastai dls.c).
