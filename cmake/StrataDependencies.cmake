@@ -12,3 +12,4 @@ find_package(ZLIB REQUIRED)
 message(STATUS "strata: LibTorch ${Torch_VERSION} (${TORCH_INSTALL_PREFIX}), OpenCV ${OpenCV_VERSION}, "
                "fmt ${fmt_VERSION}, spdlog ${spdlog_VERSION}")
 include(StrataOfficialLibTorch)
+include(StrataDistributed)

@@ -117,6 +117,7 @@ CSVLogger::CSVLogger(std::string fname, bool append) : fname_(std::move(fname)),
 
 void CSVLogger::before_fit(Learner& l) {
   file_ = (l.options().path() / fname_).string();
+  if (!l.is_main_process()) return;  // rank 0 writes the file
   const bool header = !append_ || !std::filesystem::exists(file_);
   std::ofstream out(file_, append_ ? std::ios::app : std::ios::trunc);
   STRATA_CHECK_IO(static_cast<bool>(out), "CSVLogger: cannot write '{}'", file_);
@@ -129,6 +130,7 @@ void CSVLogger::before_fit(Learner& l) {
 }
 
 void CSVLogger::after_epoch(Learner& l) {
+  if (!l.is_main_process()) return;
   std::ofstream out(file_, std::ios::app);
   STRATA_CHECK_IO(static_cast<bool>(out), "CSVLogger: cannot write '{}'", file_);
   out << l.epoch;

@@ -14,6 +14,7 @@
 #include "strata/callbacks/schedule.h"
 #include "strata/core/error.h"
 #include "strata/core/state_dict.h"
+#include "strata/distributed/process_group.h"
 #include "strata/learner/recorder.h"
 #include "strata/models/layers.h"
 
@@ -420,8 +421,15 @@ std::vector<std::optional<double>> Learner::validate(int ds_idx) {
   return out;
 }
 
+void Learner::set_process_group(std::shared_ptr<ProcessGroup> process_group) {
+  process_group_ = std::move(process_group);
+}
+
+bool Learner::is_main_process() const { return !process_group_ || process_group_->rank() == 0; }
+
 std::filesystem::path Learner::save(const std::string& name, bool with_opt) {
   const auto file = options_.path() / options_.model_dir() / (name + ".pth");
+  if (!is_main_process()) return file;  // rank 0 writes it
   PickleValue::Pairs root{{PickleValue::string("model"), to_pickle(state_dict(module()))}};
   if (with_opt && opt_) {
     root.emplace_back(PickleValue::string("opt"), opt_->state_dict());

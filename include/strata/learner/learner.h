@@ -26,6 +26,7 @@
 namespace strata {
 
 struct ModelRecipe;
+class ProcessGroup;
 
 /// Makes the optimizer from parameter groups and a learning rate (fastai opt_func).
 using OptFunc = std::function<std::unique_ptr<Optimizer>(ParamGroupList groups, double lr)>;
@@ -187,6 +188,14 @@ class Learner {
   /// fastai load: the model (and optimizer state when saved and with_opt).
   void load(const std::string& name, bool with_opt = true, bool strict = true);
 
+  // ---- data-parallel training (see strata/distributed/distributed_trainer.h) ----
+  /// The process group of a data-parallel fit (set by to_distributed); null: a single process.
+  const std::shared_ptr<ProcessGroup>& process_group() const { return process_group_; }
+  void set_process_group(std::shared_ptr<ProcessGroup> process_group);
+  /// Whether this process prints, writes logs and saves: not distributed, or rank 0 (fastai:
+  /// rank_distrib() == 0). save() writes nothing on the other ranks, as fastai's.
+  bool is_main_process() const;
+
   // ---- parts ----
   DataLoaders& dls() { return dls_; }
   const LearnerModel& model() const { return model_; }
@@ -242,6 +251,7 @@ class Learner {
   std::shared_ptr<Recorder> recorder_;
   std::shared_ptr<ModelRecipe> recipe_;
   std::unique_ptr<InferenceSpec> inference_;
+  std::shared_ptr<ProcessGroup> process_group_;
 };
 
 /// fastai's lr_find suggestion functions on recorded (lr, smoothed loss) points.

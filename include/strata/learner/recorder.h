@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "strata/callbacks/callback.h"
@@ -54,6 +55,10 @@ class Recorder : public Callback {
   std::map<std::string, std::vector<double>> hps;
   /// The last epoch's [train_loss, valid_loss, metrics...].
   std::vector<std::optional<double>> final_record() const;
+  /// The validation loss sums so far (sum of loss x batch size, and items).
+  std::pair<double, std::int64_t> valid_totals() const { return {valid_total_, valid_count_}; }
+  /// Replaces them before after_validate reads them (data-parallel training sums every rank's).
+  void set_valid_totals(double total, std::int64_t count) { valid_total_ = total, valid_count_ = count; }
 
  private:
   AvgSmoothLoss smooth_;
