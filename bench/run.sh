@@ -10,3 +10,4 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 "$build/bench/bench_data_loading"
 "$build/bench/bench_learner_overhead"
 "$build/bench/bench_unet_speed"
+"$build/bench/bench_distributed_scaling"
