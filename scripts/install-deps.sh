@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build ccache pkg-config git
   libtorch-dev libopencv-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev zlib1g-dev
+  # gloo's headers: c10d's ProcessGroupGloo.hpp includes them (data-parallel training).
+  libgloo-dev
   # Debian's LibTorch calls whatever libblas.so.3 is installed; OpenBLAS is ~25x faster than the
   # reference BLAS for a 1024x1024 matmul (the alternatives system routes LibTorch to it).
   libopenblas0-pthread
@@ -17,6 +19,8 @@ if [[ "${1:-}" == "--tests" ]]; then
   packages+=(catch2 python3 python3-torch python3-torchvision python3-pil python3-numpy)
   # clang with its runtime libraries: libFuzzer, AddressSanitizer and UBSan for scripts/fuzz.sh.
   packages+=(clang libclang-rt-14-dev)
+  # The API reference (scripts/docs.sh), checked warning-free by the test script.
+  packages+=(doxygen)
 fi
 
 missing=()

@@ -10,6 +10,9 @@ stage() { echo; echo "== $1 ($(date +%H:%M:%S))"; }
 stage "dependencies"
 "$root/scripts/install-deps.sh" --tests
 
+stage "API reference (Doxygen over the public headers, warnings are errors)"
+STRATA_DOCS_OUT="$build/docs/api" "$root/scripts/docs.sh"
+
 stage "build (C++17, warnings are errors)"
 STRATA_BUILD_DIR="$build" "$root/scripts/build.sh" -DSTRATA_BUILD_TESTS=ON -DSTRATA_WERROR=ON
 

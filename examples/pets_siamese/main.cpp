@@ -56,6 +56,7 @@ double siamese(const Options& o, const fs::path& data, const std::string& weight
   auto encoder = strata::create_body(arch.layers, strata::BodyOptions().cut(-2));
   auto head = strata::create_head(strata::num_features_model(encoder) * 2, 2, strata::HeadOptions().ps({0.5}));
   strata::SiameseModel model(encoder, head);
+  if (tag != "random_init") std::cout << "encoder stem: " << *encoder[0] << "\nhead: " << *head << "\n";
 
   // learn = Learner(dls, model, loss_func, splitter=siamese_splitter, metrics=accuracy); learn.freeze()
   strata::Learner learn(dls, model,

@@ -15,7 +15,7 @@ namespace strata {
 using StateDict = torch::OrderedDict<std::string, at::Tensor>;
 
 enum class WeightFormat {
-  PthZip,       ///< torch.save since PyTorch 1.6 (a zip archive: data.pkl + data/<key> storages)
+  PthZip,       ///< torch.save since PyTorch 1.6 (a zip archive: `data.pkl` + `data/<key>` storages)
   PthLegacy,    ///< torch.save(..., _use_new_zipfile_serialization=False), older torchvision files
   Safetensors,  ///< 8-byte header size, JSON header, raw little-endian data
 };

@@ -19,7 +19,7 @@ struct DistributedEnv {
   /// rank on this machine (which GPU to use)
   int local_rank = 0;
   /// torchrun hosts the store in its agent (TORCHELASTIC_USE_AGENT_STORE=True): every rank is a
-  /// client and keys live under /worker/attempt_<TORCHELASTIC_RESTART_COUNT>/, as PyTorch does
+  /// client and keys live under `/worker/attempt_<TORCHELASTIC_RESTART_COUNT>/`, as PyTorch does
   bool use_agent_store = false;
   int restart_count = 0;
 

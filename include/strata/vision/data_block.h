@@ -100,7 +100,7 @@ struct ImageDataLoaders {
   /// Labels from a function of the path.
   static DataLoaders from_name_func(const Paths& fnames, LabelFunc label_func,
                                     const ImageDataLoadersOptions& options = {});
-  /// ImageNet-style folders: path/train/<label>/*.jpg and path/valid/<label>/*.jpg.
+  /// ImageNet-style folders: `path/train/<label>/*.jpg` and `path/valid/<label>/*.jpg`.
   static DataLoaders from_folder(const std::filesystem::path& path, const std::string& train = "train",
                                  const std::string& valid = "valid", const ImageDataLoadersOptions& options = {});
 };
