@@ -26,6 +26,7 @@
 #include "strata/distributed/gradient_reducer.h"
 #include "strata/distributed/process_group.h"
 #include "strata/callbacks/callback.h"
+#include "strata/callbacks/channels_last.h"
 #include "strata/callbacks/mixed_precision.h"
 #include "strata/callbacks/mixup.h"
 #include "strata/callbacks/progress.h"

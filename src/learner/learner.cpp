@@ -9,6 +9,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include "strata/callbacks/channels_last.h"
 #include "strata/callbacks/mixed_precision.h"
 #include "strata/callbacks/progress.h"
 #include "strata/callbacks/schedule.h"
@@ -43,6 +44,7 @@ class TrainEvalCallback : public Callback {
     l.train_iter = 0;
     l.pct_train = 0;
     l.module().to(l.dls().device());
+    if (l.dls().device().is_cuda() && l.options().cudnn_benchmark()) at::globalContext().setBenchmarkCuDNN(true);
   }
   void before_train(Learner& l) override {
     l.pct_train = static_cast<double>(l.epoch) / l.n_epoch;
@@ -206,10 +208,26 @@ void Learner::to_bf16() {
   add_cb(std::make_shared<MixedPrecision>(c10::kBFloat16));
 }
 
-void Learner::to_fp32() {
-  cbs_.erase(std::remove_if(cbs_.begin(), cbs_.end(),
-                            [](const CallbackPtr& cb) { return dynamic_cast<MixedPrecision*>(cb.get()) != nullptr; }),
-             cbs_.end());
+namespace {
+template <typename Cb>
+void erase_callbacks(std::vector<CallbackPtr>& cbs) {
+  cbs.erase(std::remove_if(cbs.begin(), cbs.end(),
+                           [](const CallbackPtr& cb) { return dynamic_cast<Cb*>(cb.get()) != nullptr; }),
+            cbs.end());
+}
+}  // namespace
+
+void Learner::to_fp32() { erase_callbacks<MixedPrecision>(cbs_); }
+
+void Learner::to_channelslast() {
+  to_contiguous();
+  add_cb(std::make_shared<ChannelsLast>());
+}
+
+void Learner::to_contiguous() {
+  erase_callbacks<ChannelsLast>(cbs_);
+  torch::NoGradGuard no_grad;
+  for (auto& p : module().parameters()) p.set_data(p.contiguous());
 }
 
 void Learner::freeze_to(int n) {

@@ -97,3 +97,42 @@ TEST_CASE("Precision, Recall, F1 and RocAuc on a known case", "[callbacks]") {
   m->accumulate(mixed, torch::tensor({0, 0, 1, 1}));
   CHECK(*m->value() == Approx(0.75));
 }
+
+TEST_CASE("to_channelslast: NHWC weights and inputs, the same training as contiguous; to_contiguous undoes it",
+          "[callbacks]") {
+  const auto run = [](bool channels_last) {
+    torch::manual_seed(0);
+    std::vector<strata::Item> items;
+    for (int i = 0; i < 32; ++i)
+      items.push_back({strata::Value(strata::Kind::TensorImage, torch::randn({3, 8, 8})), strata::Value::category(i % 2)});
+    strata::Splits splits;
+    for (int i = 0; i < 32; ++i) (i < 24 ? splits.train : splits.valid).push_back(i);
+    auto dls = strata::dataloaders(strata::TfmdLists(items, strata::Pipeline(), splits),
+                                   strata::DataLoadersOptions().bs(8).num_workers(0).seed(0));
+    strata::Sequential net(torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 4, 3)), torch::nn::ReLU(),
+                           torch::nn::AdaptiveAvgPool2d(1), torch::nn::Flatten(), torch::nn::Linear(4, 2));
+    strata::Learner learn(dls, net, strata::LearnerOptions().loss_func(strata::CrossEntropyLossFlat()));
+    learn.logging = false;
+    if (channels_last) learn.to_channelslast();
+    struct Probe : strata::Callback {
+      bool saw_nhwc = false;
+      std::string name() const override { return "probe"; }
+      void after_pred(strata::Learner& l) override {
+        saw_nhwc = l.xb[0].tensor().is_contiguous(at::MemoryFormat::ChannelsLast) &&
+                   !l.xb[0].tensor().is_contiguous();
+      }
+    };
+    auto probe = std::make_shared<Probe>();
+    learn.fit(2, 1e-2, {probe});
+    const auto weight = learn.module().parameters()[0];
+    CHECK(probe->saw_nhwc == channels_last);
+    CHECK(weight.is_contiguous(at::MemoryFormat::ChannelsLast) == channels_last);
+    if (channels_last) {
+      learn.to_contiguous();
+      CHECK(learn.module().parameters()[0].is_contiguous());
+    }
+    return weight.detach().clone().contiguous();
+  };
+  const auto plain = run(false), nhwc = run(true);
+  CHECK(torch::allclose(plain, nhwc, 1e-5, 1e-6));
+}

@@ -58,6 +58,9 @@ struct LearnerOptions {
   /// where save/load put files: path / model_dir / name.pth
   TORCH_ARG(std::filesystem::path, path) = ".";
   TORCH_ARG(std::string, model_dir) = "models";
+  /// on CUDA, let cuDNN time its convolution algorithms for the shapes it meets and keep the
+  /// fastest (fastai defaults.benchmark; worth it when shapes repeat, as in training)
+  TORCH_ARG(bool, cudnn_benchmark) = true;
 };
 
 struct OneCycleOptions {
@@ -132,6 +135,9 @@ class Learner {
   void to_fp16();
   void to_bf16();
   void to_fp32();
+  /// fastai to_channelslast / to_contiguous: adds (removes) a ChannelsLast callback.
+  void to_channelslast();
+  void to_contiguous();
 
   // ---- freezing ----
   void freeze_to(int n);
