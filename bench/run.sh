@@ -11,3 +11,5 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 "$build/bench/bench_learner_overhead"
 "$build/bench/bench_unet_speed"
 "$build/bench/bench_distributed_scaling"
+"$build/bench/bench_memory"
+"$build/bench/bench_channels_last"
