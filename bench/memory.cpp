@@ -46,7 +46,8 @@ int run(const std::string& mode) {
       for (auto& b : dls.valid()) (void)loss(model->forward(b[0].tensor()), b[1].tensor()).item<double>();
     }
   } else {
-    strata::Learner learn(dls, model, strata::LearnerOptions().metrics({strata::accuracy}));
+    strata::Learner learn(dls, model,
+                          strata::LearnerOptions().loss_func(strata::CrossEntropyLossFlat()).metrics({strata::accuracy}));
     learn.logging = false;
     learn.fit_one_cycle(2, 1e-3);
   }

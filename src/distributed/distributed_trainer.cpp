@@ -55,6 +55,10 @@ void DistributedTrainer::before_fit(Learner& l) {
                  "values), rank {} has {} ({} values)",
                  pg_->rank(), params.size(), numel, r, all[r][0].item<std::int64_t>(), all[r][1].item<std::int64_t>());
   sync_model(l, true);
+  // Shards are disjoint only if every rank shuffles alike: rank 0's seed everywhere.
+  std::vector<at::Tensor> seed{at::tensor({static_cast<std::int64_t>(l.dls().train().seed())}, at::kLong)};
+  pg_->broadcast(seed, 0);
+  train_seed_ = static_cast<std::uint64_t>(seed[0].item<std::int64_t>());
   reducer_ = std::make_unique<GradientReducer>(pg_, params, GradientReducerOptions().bucket_cap_mb(options_.bucket_cap_mb()));
   was_logging_ = l.logging;
   if (pg_->rank() != 0) l.logging = false;
@@ -62,8 +66,9 @@ void DistributedTrainer::before_fit(Learner& l) {
 
 void DistributedTrainer::before_train(Learner& l) {
   DataLoader& train = l.dls().train();
-  train_shard_.emplace(train.with_options(
-      DataLoaderOptions(train.options()).shard({pg_->rank(), pg_->world_size(), Shard::Mode::interleaved})));
+  train_shard_.emplace(train.with_options(DataLoaderOptions(train.options())
+                                              .seed(train_seed_)
+                                              .shard({pg_->rank(), pg_->world_size(), Shard::Mode::interleaved})));
   train_shard_->set_epoch(train.epoch());
   l.dl = &*train_shard_;
 }

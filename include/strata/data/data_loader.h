@@ -86,6 +86,8 @@ class DataLoader {
   std::size_t skipped_items() const { return skipped_->load(); }
   const DataLoaderOptions& options() const { return options_; }
   const ItemSourcePtr& source() const { return source_; }
+  /// The seed of shuffling and random transforms (the option, or strata::default_seed()).
+  std::uint64_t seed() const { return seed_; }
   /// The epoch the next iteration will use (each iteration then advances it).
   std::uint64_t epoch() const { return epoch_; }
   void set_epoch(std::uint64_t epoch) { epoch_ = epoch; }

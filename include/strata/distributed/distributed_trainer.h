@@ -9,6 +9,7 @@
 /// averaged in buckets that overlap the backward pass (GradientReducer), and the Recorder sees
 /// the loss and metrics of all ranks; only rank 0 prints, writes the CSV log and saves.
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,6 +64,7 @@ class DistributedTrainer : public Callback {
   std::optional<DataLoader> train_shard_, valid_shard_;
   std::vector<at::Tensor> valid_preds_, valid_targets_;
   bool was_logging_ = true;
+  std::uint64_t train_seed_ = 0;
 };
 
 /// fastai learn.to_distributed(): adds a DistributedTrainer on `process_group` (null: joined from
