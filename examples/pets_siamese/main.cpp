@@ -17,7 +17,8 @@ struct Options {
   std::string data, arch = "resnet34", weights, device = torch::cuda::is_available() ? "cuda" : "cpu",
                                                  out = "out/pets_siamese";
   bool pretrained = false, baseline = true, fp16 = false;
-  int size = 224, bs = 64, epochs_frozen = 4, epochs_unfrozen = 4, workers = -1, per_class = 200;
+  int size = 224, bs = 64, epochs_frozen = 4, epochs_unfrozen = 4, workers = -1, per_class = 200,
+      pretrain_per_class = 1000;
   double lr = 3e-3, lr_unfrozen = 1e-4;
   std::uint64_t seed = 42;
 };
@@ -103,6 +104,8 @@ int main(int argc, char** argv) {
   app.add_option("--workers", o.workers, "loader threads (-1: one per core)")->capture_default_str();
   app.add_option("--seed", o.seed, "seed of splits, pairs and augmentation")->capture_default_str();
   app.add_option("--per-class", o.per_class, "embedded default: images per class")->capture_default_str();
+  app.add_option("--pretrain-per-class", o.pretrain_per_class, "embedded default: pretraining images per class")
+      ->capture_default_str();
   app.add_flag("!--no-baseline", o.baseline, "embedded default: skip the random-init comparison");
   app.add_option("--out", o.out, "output folder")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -127,6 +130,7 @@ int main(int argc, char** argv) {
     p.size = o.size;
     p.workers = o.workers;
     p.seed = o.seed;
+    p.per_class = o.pretrain_per_class;
     const std::string weights = o.weights.empty() ? pretrained_body(root, p).string() : o.weights;
     const fs::path data = siamese_default_data(root, o.per_class);
     std::cout << "\n== Siamese with the pretrained body\n";
