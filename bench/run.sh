@@ -14,3 +14,4 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 "$build/bench/bench_memory"
 "$build/bench/bench_channels_last"
 "$build/bench/bench_threads"
+"$build/bench/bench_siamese_epoch"
