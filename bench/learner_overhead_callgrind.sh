@@ -9,7 +9,7 @@ exe="$build/bench/bench_learner_overhead"
 count() {
   local log
   log=$(mktemp)
-  valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/dev/null "$exe" --count "$1" 2>"$log" >/dev/null
+  OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/dev/null "$exe" --count "$1" 2>"$log" >/dev/null
   grep -o 'Collected : [0-9]*' "$log" | grep -o '[0-9]*'
   rm -f "$log"
 }
