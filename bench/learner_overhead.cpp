@@ -11,15 +11,6 @@
 
 #include "bench_util.h"
 
-#if __has_include(<valgrind/callgrind.h>)
-#include <valgrind/callgrind.h>
-#define STRATA_COUNT_START() CALLGRIND_START_INSTRUMENTATION
-#define STRATA_COUNT_STOP() CALLGRIND_STOP_INSTRUMENTATION
-#else
-#define STRATA_COUNT_START() (void)0
-#define STRATA_COUNT_STOP() (void)0
-#endif
-
 namespace {
 
 strata::Sequential small_cnn() {
@@ -32,11 +23,7 @@ strata::Sequential small_cnn() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // `--count hand|learner|learner_metrics`: one warm-up epoch, then one epoch counted by callgrind
-  // (bench/learner_overhead_callgrind.sh), single-threaded so the count is repeatable.
-  const std::string count = argc > 2 && std::string(argv[1]) == "--count" ? argv[2] : "";
-  if (!count.empty()) torch::set_num_threads(1);
-  const int runs = count.empty() && argc > 1 ? std::stoi(argv[1]) : 5;
+  const int runs = argc > 1 ? std::stoi(argv[1]) : 5;
   torch::manual_seed(0);
   std::vector<strata::Item> items;
   for (int i = 0; i < 64 * 40; ++i)
@@ -69,19 +56,6 @@ int main(int argc, char** argv) {
   strata::Learner learn(dls, model2, strata::LearnerOptions().loss_func(loss).metrics({strata::accuracy}));
   learn.logging = false;
   auto learner_epoch = [&] { learn.fit_one_cycle(1, 1e-3); };
-  if (!count.empty()) {
-    auto model3 = small_cnn();
-    strata::Learner plain(dls, model3, strata::LearnerOptions().loss_func(loss));  // no metrics: the hand loop's work
-    plain.logging = false;
-    std::function<void()> epoch = count == "hand" ? std::function<void()>(hand_epoch)
-                                  : count == "learner" ? std::function<void()>([&] { plain.fit_one_cycle(1, 1e-3); })
-                                                       : std::function<void()>(learner_epoch);
-    epoch();
-    STRATA_COUNT_START();
-    epoch();
-    STRATA_COUNT_STOP();
-    return 0;
-  }
   // The same model, batches and loop in Python (Debian's python3-torch), also single-process.
   const std::string script =
       "import time, torch, torch.nn as nn\n"
