@@ -10,11 +10,12 @@
 namespace strata {
 namespace {
 
-std::vector<at::Tensor> buffers_of(Learner& l) { return l.module().buffers(); }
+// Small bookkeeping tensors go where the batches are: NCCL only communicates CUDA tensors.
+at::Tensor on_data_device(Learner& l, at::Tensor t) { return t.to(l.dls().device()); }
 
 // Every rank's rows of `local` (dim 0 may differ between ranks), concatenated in rank order.
 at::Tensor gather_rows(ProcessGroup& pg, const at::Tensor& local) {
-  const auto counts = pg.all_gather(at::tensor({local.size(0)}, at::kLong));
+  const auto counts = pg.all_gather(at::tensor({local.size(0)}, at::kLong).to(local.device()));
   std::int64_t most = 0;
   for (const auto& c : counts) most = std::max(most, c.item<std::int64_t>());
   auto sizes = local.sizes().vec();
@@ -35,7 +36,7 @@ DistributedTrainer::DistributedTrainer(ProcessGroupPtr process_group, Distribute
 }
 
 void DistributedTrainer::sync_model(Learner& l, bool parameters) {
-  std::vector<at::Tensor> tensors = buffers_of(l);
+  std::vector<at::Tensor> tensors = l.module().buffers();
   if (parameters)
     for (auto& p : l.module().parameters()) tensors.push_back(p);
   pg_->broadcast(tensors, 0);
@@ -47,7 +48,7 @@ void DistributedTrainer::before_fit(Learner& l) {
   const auto params = l.module().parameters();
   std::int64_t numel = 0;
   for (const auto& p : params) numel += p.numel();
-  const auto mine = at::tensor({static_cast<std::int64_t>(params.size()), numel}, at::kLong);
+  const auto mine = on_data_device(l, at::tensor({static_cast<std::int64_t>(params.size()), numel}, at::kLong));
   const auto all = pg_->all_gather(mine);
   for (std::size_t r = 0; r < all.size(); ++r)
     STRATA_CHECK(all[r].equal(mine),
@@ -56,7 +57,7 @@ void DistributedTrainer::before_fit(Learner& l) {
                  pg_->rank(), params.size(), numel, r, all[r][0].item<std::int64_t>(), all[r][1].item<std::int64_t>());
   sync_model(l, true);
   // Shards are disjoint only if every rank shuffles alike: rank 0's seed everywhere.
-  std::vector<at::Tensor> seed{at::tensor({static_cast<std::int64_t>(l.dls().train().seed())}, at::kLong)};
+  std::vector<at::Tensor> seed{on_data_device(l, at::tensor({static_cast<std::int64_t>(l.dls().train().seed())}, at::kLong))};
   pg_->broadcast(seed, 0);
   train_seed_ = static_cast<std::uint64_t>(seed[0].item<std::int64_t>());
   reducer_ = std::make_unique<GradientReducer>(pg_, params, GradientReducerOptions().bucket_cap_mb(options_.bucket_cap_mb()));
@@ -122,7 +123,7 @@ void DistributedTrainer::after_validate(Learner& l) {
   if (!valid_shard_) return;
   l.dls().valid().set_epoch(valid_shard_->epoch());
   auto [total, count] = l.recorder().valid_totals();
-  std::vector<at::Tensor> totals{at::tensor({total, static_cast<double>(count)}, at::kDouble)};
+  std::vector<at::Tensor> totals{on_data_device(l, at::tensor({total, static_cast<double>(count)}, at::kDouble))};
   pg_->all_reduce_sum(totals);
   l.recorder().set_valid_totals(totals[0][0].item<double>(), static_cast<std::int64_t>(totals[0][1].item<double>()));
   if (l.metrics().empty()) return;
