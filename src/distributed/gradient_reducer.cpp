@@ -38,6 +38,7 @@ class GradientReducer::Impl {
                  options.bucket_cap_mb());
     const auto cap = static_cast<std::int64_t>(options.bucket_cap_mb() * 1024 * 1024);
     bucket_of_.assign(params_.size(), kNone);
+    slot_of_.assign(params_.size(), 0);
     ready_.assign(params_.size(), false);
     // Reverse order: the last layers' gradients come first in backward.
     for (std::size_t k = params_.size(); k-- > 0;) {
@@ -53,6 +54,7 @@ class GradientReducer::Impl {
       }
       Bucket& b = buckets_.back();
       b.offsets.push_back(b.params.empty() ? 0 : b.offsets.back() + params_[b.params.back()].numel());
+      slot_of_[k] = b.params.size();
       b.params.push_back(k);
       bucket_bytes_ += p.nbytes();
       bucket_of_[k] = buckets_.size() - 1;
@@ -155,8 +157,7 @@ class GradientReducer::Impl {
   }
 
   void copy_in(Bucket& b, std::size_t k) {
-    std::size_t j = 0;
-    while (b.params[j] != k) ++j;
+    const std::size_t j = slot_of_[k];
     at::NoGradGuard no_grad;
     const auto& grad = params_[k].grad();
     STRATA_CHECK(!grad.defined() || grad.layout() == at::kStrided,
@@ -189,7 +190,7 @@ class GradientReducer::Impl {
   std::vector<at::Tensor> params_;
   std::vector<bool> trainable_;
   std::vector<Bucket> buckets_;
-  std::vector<std::size_t> bucket_of_;
+  std::vector<std::size_t> bucket_of_, slot_of_;  // param -> its bucket, its place in it
   std::vector<bool> ready_;
   std::size_t next_ = 0;
   std::size_t bucket_bytes_ = 0;
