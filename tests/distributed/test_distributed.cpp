@@ -21,7 +21,10 @@
 #include "strata/core/error.h"
 #include "strata/data/data_loader.h"
 #include "strata/distributed/env.h"
+#include "strata/distributed/distributed_trainer.h"
 #include "strata/distributed/process_group.h"
+#include "strata/learner/learner.h"
+#include "strata/models/sequential.h"
 #include "strata/vision/fashion_mnist.h"
 
 extern char** environ;
@@ -205,6 +208,11 @@ void check_learner_job(int world, std::int64_t bs) {
     CHECK(exits[static_cast<std::size_t>(r)].log.find("Better model") == std::string::npos);
   }
   CHECK(fs::exists(dir / "job" / "models" / "model.pth"));
+  // CSVLogger wrote on rank 0 only: a header and one row per epoch, not one set per rank.
+  std::istringstream csv(read_file(dir / "job" / "history.csv"));
+  int lines = 0;
+  for (std::string line; std::getline(csv, line);) ++lines;
+  CHECK(lines == 3);
 }
 
 }  // namespace
@@ -249,6 +257,32 @@ TEST_CASE("DistributedEnv reads the launcher's variables and names the bad one",
   fails({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}}, "needs MASTER_ADDR and MASTER_PORT (missing: MASTER_PORT)");
   fails({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}, {"MASTER_PORT", "70000"}}, "MASTER_PORT=70000");
   fails({{"RANK", "0"}, {"WORLD_SIZE", "0"}}, "WORLD_SIZE must be at least 1");
+  fails({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"LOCAL_RANK", "2"}, {"MASTER_ADDR", "h"}, {"MASTER_PORT", "1"}},
+        "LOCAL_RANK=2 is outside 0..1");
+  // Options are checked before anything connects.
+  strata::DistributedEnv env;
+  CHECK_THROWS_WITH(strata::ProcessGroup::init(env, strata::ProcessGroupOptions().backend("mpi")),
+                    Catch::Contains("backend must be \"auto\", \"gloo\" or \"nccl\", got \"mpi\""));
+  CHECK_THROWS_WITH(strata::ProcessGroup::init(env, strata::ProcessGroupOptions().timeout(std::chrono::milliseconds(0))),
+                    Catch::Contains("timeout must be positive, got 0 ms"));
+  env.rank = 3;
+  CHECK_THROWS_WITH(strata::ProcessGroup::init(env), Catch::Contains("RANK=3 is outside 0..0"));
+}
+
+TEST_CASE("to_distributed with no launcher variables leaves a single process alone", "[distributed]") {
+  for (const char* k : {"RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"}) ::unsetenv(k);
+  std::vector<strata::Item> items;
+  for (int i = 0; i < 8; ++i)
+    items.push_back({strata::Value(strata::Kind::Tensor, torch::randn({4})), strata::Value::category(i % 2)});
+  auto dls = strata::dataloaders(strata::TfmdLists(items, strata::Pipeline(), strata::Splits{{0, 1, 2, 3, 4, 5}, {6, 7}}),
+                                 strata::DataLoadersOptions().bs(2).num_workers(0));
+  strata::Sequential net(torch::nn::Linear(4, 2));
+  strata::Learner learn(dls, net, strata::LearnerOptions().loss_func(strata::CrossEntropyLossFlat()));
+  const auto before = learn.callbacks().size();
+  CHECK(strata::to_distributed(learn) == nullptr);
+  CHECK(learn.callbacks().size() == before);
+  CHECK(learn.process_group() == nullptr);
+  CHECK(learn.is_main_process());
 }
 
 TEST_CASE("Shard: DistributedSampler's padded interleaving for training, contiguous slices for validation",
@@ -291,6 +325,33 @@ TEST_CASE("Shard: DistributedSampler's padded interleaving for training, contigu
   }
   CHECK(joined == loader(0, 1, strata::Shard::Mode::contiguous, false).order(0));
   CHECK_THROWS_WITH(loader(3, 3, strata::Shard::Mode::interleaved, false), Catch::Contains("shard rank 3 is outside 0..2"));
+
+  // Random batch transforms: rank 0 and rank 1 draw differently for the same batch number.
+  auto draw = std::make_shared<strata::LambdaTransform>(
+      "Draw", std::map<strata::Kind, strata::Transform::EncodeFn>{
+                  {strata::Kind::Category, [](const strata::Value& v, strata::TransformContext& ctx) {
+                     return strata::Value(strata::Kind::Tensor, torch::tensor({ctx.rng->uniform()}) + v.tensor().to(torch::kDouble));
+                   }}});
+  const auto first_draw = [&](int rank, int world) {
+    strata::DataLoader dl(source, strata::DataLoaderOptions().bs(2).num_workers(0).seed(3).after_batch(strata::Pipeline({draw}))
+                                      .shard({rank, world, strata::Shard::Mode::contiguous}));
+    return dl.finish_batch(strata::Item{strata::Value::category(0)}, 0, 0)[0].tensor().item<double>();
+  };
+  CHECK(first_draw(0, 2) != first_draw(1, 2));
+}
+
+TEST_CASE("DataLoaders::to moves both loaders and keeps their epochs", "[data]") {
+  std::vector<strata::Item> items;
+  for (int i = 0; i < 8; ++i) items.push_back({strata::Value::category(i)});
+  auto dls = strata::dataloaders(strata::TfmdLists(items, strata::Pipeline(), strata::Splits{{0, 1, 2, 3, 4, 5}, {6, 7}}),
+                                 strata::DataLoadersOptions().bs(2).num_workers(0));
+  dls.train().set_epoch(3);
+  dls.valid().set_epoch(5);
+  dls.to(torch::Device(torch::kMeta));  // any other device will do: nothing is loaded here
+  CHECK(dls.device() == torch::Device(torch::kMeta));
+  CHECK(dls.valid().options().device() == torch::Device(torch::kMeta));
+  CHECK(dls.train().epoch() == 3);
+  CHECK(dls.valid().epoch() == 5);
 }
 
 TEST_CASE("2 processes: bit-identical ranks, equal to one process on the combined batch, same metrics",

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "catch.h"
+#include "fashion_data.h"
 #include "fixtures.h"
 #include "strata/data/category.h"
 #include "strata/data/data_loaders.h"
@@ -26,15 +27,7 @@ strata::DataLoaders fashion_dls(const std::filesystem::path& dir, int per_class)
   strata::FashionMnistOptions opts;
   opts.per_class = per_class;
   const auto files = strata::materialize_fashion_mnist(dir, opts);
-  strata::RegexLabeller label(R"(^(.*)_\d+\.png$)");
-  auto x = std::make_shared<strata::ItemTransform>(
-      "Load", [](Item it, strata::TransformContext&) { return Item{strata::read_image(it.at(0).str())}; });
-  auto y = std::make_shared<strata::ItemTransform>(
-      "Label", [label](Item it, strata::TransformContext&) { return Item{Value::text(label(it.at(0).str()))}; });
-  strata::Datasets dsets(strata::path_items(files),
-                         {strata::Pipeline({x}), strata::Pipeline({y, std::make_shared<strata::Categorize>()})},
-                         strata::RandomSplitter(0.2, 42)(files));
-  return strata::dataloaders(dsets, strata::DataLoadersOptions()
+  return strata::dataloaders(strata_test::fashion_datasets(files), strata::DataLoadersOptions()
                                         .bs(64)
                                         .num_workers(2)
                                         .seed(0)
