@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "opencv_tensor.h"
+#include "pil_resample.h"
 #include "strata/core/error.h"
 
 namespace strata {
@@ -87,15 +88,20 @@ Value crop_pad_resize(const Value& value, const CropBox& box, ImageSize size, Pa
                        static_cast<int>(pad_left), static_cast<int>(pad_right), border, cv::Scalar::all(0));
     region = padded;
   }
-  cv::Mat out;
+  at::Tensor result;
   if (region.cols == size.width && region.rows == size.height) {
-    out = region;
+    result = detail::tensor_from_mat(region, /*keep_2d=*/is_mask);
+  } else if (!is_mask && region.depth() == CV_8U) {
+    // fastai resizes images with PIL's BILINEAR: the same pixels, bit for bit.
+    result = detail::pil_resize_bilinear(region.data, region.rows, region.cols, region.channels(),
+                                         static_cast<std::int64_t>(region.step), size.height, size.width);
   } else {
-    const bool shrinking = size.width * size.height < static_cast<std::int64_t>(region.cols) * region.rows;
-    const int interp = is_mask ? cv::INTER_NEAREST : (shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
-    cv::resize(region, out, cv::Size(static_cast<int>(size.width), static_cast<int>(size.height)), 0, 0, interp);
+    // Masks: PIL's NEAREST (pixel centres, which INTER_NEAREST_EXACT matches); other depths bilinear.
+    cv::Mat out;
+    cv::resize(region, out, cv::Size(static_cast<int>(size.width), static_cast<int>(size.height)), 0, 0,
+               is_mask ? cv::INTER_NEAREST_EXACT : cv::INTER_LINEAR);
+    result = detail::tensor_from_mat(out, /*keep_2d=*/is_mask);
   }
-  at::Tensor result = detail::tensor_from_mat(out, /*keep_2d=*/is_mask);
   if (long_mask) result = result.to(at::kLong);
   return value.with(std::move(result));
 }

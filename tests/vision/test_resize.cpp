@@ -1,4 +1,5 @@
 #include <ATen/ATen.h>
+#include <fmt/format.h>
 
 #include "catch.h"
 #include "fixtures.h"
@@ -127,4 +128,40 @@ TEST_CASE("RandomResizedCrop: training boxes respect scale and ratio bounds", "[
   TransformContext train{Split::Train, &rng};
   CHECK(rrc(blank_image(375, 500), train).tensor().sizes() == at::IntArrayRef({32, 32, 3}));
   CHECK_THROWS_WITH(strata::RandomResizedCrop(32, {0.0, 1.0, 0.75, 1.33, 0.14}), Contains("min_scale"));
+}
+
+TEST_CASE("Resize: the same pixels as fastai's (PIL crop, then resize BILINEAR; masks NEAREST)", "[vision][parity]") {
+  strata_test::TempDir dir;
+  const auto photo = strata::read_image(strata_test::opencv_samples() / "messi5.jpg");  // 548x342
+  strata::write_image(dir / "photo.png", photo);  // lossless: both sides start from the same pixels
+  const auto codes = at::randint(0, 5, {37, 53}, at::kByte);
+  strata::write_image(dir / "mask.png", Value(Kind::Mask, codes));
+  struct Case {
+    strata::CropBox box;
+    strata::ImageSize size;
+  };
+  const std::vector<Case> cases{
+      {strata::resize_box(548, 342, 224, ResizeMethod::Crop, 0.5, 0.5), 224},  // shrink by 1.53
+      {{0, 0, 548, 342}, {100, 300}},                                          // squish: wider, lower
+      {{200, 100, 50, 40}, {97, 131}},                                         // enlarge x2.4-2.6
+      {{0, 0, 548, 342}, {40, 64}},                                            // shrink by 8.6
+  };
+  std::string script = "from PIL import Image\nd = '" + dir.path().string() + "'\nim = Image.open(d + '/photo.png')\n";
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto& c = cases[i];
+    script += fmt::format("im.crop(({}, {}, {}, {})).resize(({}, {}), Image.BILINEAR).save(d + '/out{}.png')\n",
+                          c.box.left, c.box.top, c.box.left + c.box.width, c.box.top + c.box.height, c.size.width,
+                          c.size.height, i);
+  }
+  script += "Image.open(d + '/mask.png').resize((20, 64), Image.NEAREST).save(d + '/mask_out.png')\n";
+  strata_test::run_python(script);
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    INFO("case " << i);
+    const auto ours = strata::crop_pad_resize(photo, cases[i].box, cases[i].size, strata::PadMode::Zeros).tensor();
+    const auto pil = strata::read_image(dir / ("out" + std::to_string(i) + ".png")).tensor();
+    REQUIRE(ours.sizes() == pil.sizes());
+    CHECK((ours.to(at::kInt) - pil.to(at::kInt)).abs().max().item<int>() == 0);
+  }
+  const auto mask = strata::crop_pad_resize(Value(Kind::Mask, codes), {0, 0, 53, 37}, {64, 20}, strata::PadMode::Zeros);
+  CHECK(at::equal(mask.tensor(), strata::read_mask(dir / "mask_out.png").tensor()));
 }
