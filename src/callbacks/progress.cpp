@@ -27,13 +27,19 @@ std::string progress_bar(std::size_t done, std::size_t total, int width) {
   return fmt::format("|{}{}| {}/{}", std::string(filled, '#'), std::string(w - filled, '-'), done, total);
 }
 
-void ProgressCallback::start_bar(Learner& l) { bar_ = tty_ && l.logging; }
+void ProgressCallback::start_bar(Learner& l) {
+  bar_ = tty_ && l.logging;
+  last_draw_ = {};
+}
 
 void ProgressCallback::after_batch(Learner& l) {
   if (!bar_ || l.n_iter == 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (l.iter + 1 < l.n_iter && now - last_draw_ < std::chrono::milliseconds(200)) return;
+  last_draw_ = now;
   *l.out << fmt::format("\r{} {}/{} {}", l.training ? "train" : "valid", l.epoch + 1, l.n_epoch,
                         progress_bar(static_cast<std::size_t>(l.iter + 1), static_cast<std::size_t>(l.n_iter)))
-         << (l.training ? fmt::format(" {:.4f}", l.smooth_loss) : std::string()) << std::flush;
+         << (l.training ? fmt::format(" {:.4f}", l.smooth_loss()) : std::string()) << std::flush;
 }
 
 void ProgressCallback::end_bar(Learner& l) {

@@ -74,8 +74,9 @@ class LRFinder : public Callback {
     l.opt().set_hyper("lr", o_.start_lr() * std::pow(o_.end_lr() / o_.start_lr(), pos));
   }
   void after_batch(Learner& l) override {
-    if (l.smooth_loss < best_) best_ = l.smooth_loss;
-    if ((o_.stop_div() && (l.smooth_loss > 4 * best_ || std::isnan(l.smooth_loss))) || l.train_iter >= o_.num_it())
+    const double loss = l.smooth_loss();  // lr_find decides per batch, so it syncs per batch
+    if (loss < best_) best_ = loss;
+    if ((o_.stop_div() && (loss > 4 * best_ || std::isnan(loss))) || l.train_iter >= o_.num_it())
       throw CancelFit();
   }
   void before_validate(Learner&) override { throw CancelValid(); }
@@ -146,6 +147,8 @@ Optimizer& Learner::opt() {
 }
 
 Recorder& Learner::recorder() { return *recorder_; }
+
+double Learner::smooth_loss() { return recorder_->smooth_loss(); }
 
 void Learner::create_opt() {
   ParamGroupList groups = options_.splitter() ? options_.splitter()(module()) : single_group(module());
@@ -419,7 +422,7 @@ std::vector<std::optional<double>> Learner::validate(int ds_idx) {
   module().eval();
   const bool was_training = training;
   training = false;
-  double total = 0;
+  at::Tensor total;  // on the device: read back once, after the last batch
   std::int64_t count = 0;
   for (auto& m : metrics_) m->reset();
   DataLoader ordered = loader.ordered();
@@ -429,12 +432,14 @@ std::vector<std::optional<double>> Learner::validate(int ds_idx) {
     for (const auto& v : x) inputs.push_back(v.tensor());
     const at::Tensor p = model_(inputs);
     const at::Tensor& t = y.at(0).tensor();
-    total += loss_func_(p, t).item<double>() * static_cast<double>(t.size(0));
+    const at::Tensor weighted = loss_func_(p, t).detach().to(at::kDouble) * static_cast<double>(t.size(0));
+    total = total.defined() ? total + weighted : weighted;
     count += t.size(0);
     for (auto& m : metrics_) m->accumulate(p, t);
   }
   training = was_training;
-  std::vector<std::optional<double>> out{count ? std::optional<double>(total / static_cast<double>(count)) : std::nullopt};
+  std::vector<std::optional<double>> out{
+      count ? std::optional<double>(total.item<double>() / static_cast<double>(count)) : std::nullopt};
   for (auto& m : metrics_) out.push_back(m->value());
   return out;
 }

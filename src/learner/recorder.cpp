@@ -36,7 +36,7 @@ void Recorder::before_epoch(Learner&) {
 }
 
 void Recorder::before_validate(Learner& l) {
-  valid_total_ = 0;
+  valid_total_ = at::Tensor();
   valid_count_ = 0;
   for (auto& m : l.metrics()) m->reset();
 }
@@ -44,22 +44,52 @@ void Recorder::before_validate(Learner& l) {
 void Recorder::after_batch(Learner& l) {
   if (l.yb.empty()) return;
   if (l.training) {
-    smooth_.accumulate(l.loss.item<double>());
-    l.smooth_loss = smooth_.value();
+    // No .item() here: on a GPU that would wait for every batch to finish before queuing the next.
+    pending_losses_.push_back(l.loss.detach().reshape({}));
     lrs.push_back(l.opt().hypers().back().at("lr"));
-    losses.push_back(l.smooth_loss);
+    if (pending_losses_.size() >= 1024) read_back_losses();  // bounds the memory of long epochs
     return;
   }
   const auto& target = l.yb[0].tensor();
   const std::int64_t bs = target.dim() ? target.size(0) : 1;
-  valid_total_ += l.loss.item<double>() * static_cast<double>(bs);
+  const at::Tensor weighted = l.loss.detach().to(at::kDouble) * static_cast<double>(bs);
+  valid_total_ = valid_total_.defined() ? valid_total_ + weighted : weighted;
   valid_count_ += bs;
   for (auto& m : l.metrics()) m->accumulate(l.pred, target);
 }
 
-void Recorder::after_cancel_train(Learner&) { train_done_ = false; }
+void Recorder::read_back_losses() {
+  if (pending_losses_.empty()) return;
+  const at::Tensor values = at::stack(pending_losses_).to(at::kCPU, at::kDouble).contiguous();
+  pending_losses_.clear();
+  const double* v = values.data_ptr<double>();
+  for (std::int64_t i = 0; i < values.numel(); ++i) {
+    smooth_.accumulate(v[i]);
+    losses.push_back(smooth_.value());
+  }
+}
+
+double Recorder::smooth_loss() {
+  read_back_losses();
+  return smooth_.value();
+}
+
+std::pair<double, std::int64_t> Recorder::valid_totals() const {
+  return {valid_total_.defined() ? valid_total_.item<double>() : 0.0, valid_count_};
+}
+
+void Recorder::set_valid_totals(double total, std::int64_t count) {
+  valid_total_ = at::scalar_tensor(total, at::kDouble);
+  valid_count_ = count;
+}
+
+void Recorder::after_cancel_train(Learner&) {
+  read_back_losses();
+  train_done_ = false;
+}
 
 void Recorder::after_train(Learner&) {
+  read_back_losses();
   row_.push_back(smooth_.count() ? std::optional<double>(smooth_.value()) : std::nullopt);
   train_done_ = true;
 }
@@ -68,10 +98,13 @@ void Recorder::after_cancel_validate(Learner&) { valid_done_ = false; }
 
 void Recorder::after_validate(Learner& l) {
   if (!train_done_) row_.push_back(std::nullopt);
-  row_.push_back(valid_count_ ? std::optional<double>(valid_total_ / static_cast<double>(valid_count_)) : std::nullopt);
+  const double valid_total = valid_totals().first;  // the one read-back of the validation loss
+  row_.push_back(valid_count_ ? std::optional<double>(valid_total / static_cast<double>(valid_count_)) : std::nullopt);
   for (auto& m : l.metrics()) row_.push_back(m->value());
   valid_done_ = true;
 }
+
+void Recorder::after_fit(Learner&) { read_back_losses(); }
 
 void Recorder::after_epoch(Learner& l) {
   while (row_.size() < metric_names.size() - 2) row_.push_back(std::nullopt);

@@ -184,6 +184,45 @@ TEST_CASE("Recorder: fastai's smoothing, batch-size weighting and table layout",
   CHECK(strata::format_time(3725) == "1:02:05");
 }
 
+namespace {
+// Reads every batch's raw loss, and the smoothed loss on every third batch (a mid-epoch read-back).
+class LossProbe : public strata::Callback {
+ public:
+  std::string name() const override { return "loss_probe"; }
+  int order() const override { return 70; }
+  bool run_valid() const override { return false; }
+  void after_batch(strata::Learner& l) override {
+    raw.push_back(l.loss.item<double>());
+    if (raw.size() % 3 == 0) mid.emplace_back(raw.size() - 1, l.smooth_loss());
+  }
+  std::vector<double> raw;
+  std::vector<std::pair<std::size_t, double>> mid;
+};
+}  // namespace
+
+TEST_CASE("Recorder: losses read back from the device once per epoch equal per-batch smoothing", "[learner]") {
+  TinyModel tiny;
+  strata::Learner learn(tiny_dls(), tiny.net,
+                        strata::LearnerOptions().loss_func(strata::CrossEntropyLossFlat()).splitter(tiny.splitter()));
+  auto probe = std::make_shared<LossProbe>();
+  learn.add_cb(probe);
+  learn.fit(2, 1e-2);
+  const auto& losses = learn.recorder().losses;
+  REQUIRE(probe->raw.size() == 40);
+  REQUIRE(losses.size() == 40);
+  strata::AvgSmoothLoss smooth;
+  for (std::size_t i = 0; i < 40; ++i) {
+    smooth.accumulate(probe->raw[i]);
+    CHECK(losses[i] == Approx(smooth.value()).epsilon(1e-12));
+  }
+  for (const auto& [i, v] : probe->mid) CHECK(v == Approx(losses[i]).epsilon(1e-12));
+  CHECK(learn.smooth_loss() == Approx(losses.back()).epsilon(1e-12));
+  const auto record = learn.recorder().final_record();
+  CHECK(*record[0] == Approx(losses.back()).epsilon(1e-12));
+  // The validation loss summed on the device equals a fresh validate() of the same model.
+  CHECK(*record[1] == Approx(*learn.validate()[0]).epsilon(1e-9));
+}
+
 TEST_CASE("Learner: save and load round-trip the model and optimizer (torch.load-readable)", "[learner]") {
   strata_test::TempDir dir;
   TinyModel tiny;

@@ -1,6 +1,7 @@
 #pragma once
 /// fastai ProgressCallback (order 60): the epoch table, and a live progress bar on a terminal.
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 
@@ -11,6 +12,8 @@ namespace strata {
 /// "|#####-----| done/total", `width` characters of bar.
 std::string progress_bar(std::size_t done, std::size_t total, int width = 40);
 
+/// Redraws at most every 0.2 s (fastprogress's update_every), so the bar's loss read-back does not
+/// stall a GPU on every batch.
 class ProgressCallback : public Callback {
  public:
   std::string name() const override { return "progress"; }
@@ -27,6 +30,7 @@ class ProgressCallback : public Callback {
   void end_bar(Learner& l);
   bool tty_ = false;
   bool bar_ = false;
+  std::chrono::steady_clock::time_point last_draw_;
 };
 
 }  // namespace strata

@@ -232,7 +232,9 @@ class Learner {
   DataLoader* dl = nullptr;
   Item xb, yb;
   at::Tensor pred, loss, loss_grad;
-  double smooth_loss = 0;
+  /// fastai's learn.smooth_loss: the Recorder's smoothed training loss (reads the pending batch
+  /// losses back from the device: call it when needed, not on every batch of a GPU run).
+  double smooth_loss();
   /// Where the epoch table goes (std::cout by default); a row of cells per call.
   std::function<void(const std::vector<std::string>&)> logger;
   /// false: no table, no progress (fastai no_logging / no_bar).

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include <ATen/ATen.h>
+
 #include "strata/callbacks/callback.h"
 
 namespace strata {
@@ -43,9 +45,16 @@ class Recorder : public Callback {
   void after_validate(Learner& l) override;
   void after_epoch(Learner& l) override;
 
+  void after_fit(Learner& l) override;
+
+  /// The smoothed training loss now. Batch losses stay on their device during training and are
+  /// read back together (one device sync per epoch, or when this is called).
+  double smooth_loss();
+
   /// Column names: epoch, train_loss, valid_loss, metrics..., time.
   std::vector<std::string> metric_names;
-  /// Last group's lr and the smoothed loss, per training batch.
+  /// Last group's lr and the smoothed loss, per training batch (complete after each epoch's
+  /// training phase; smooth_loss() brings `losses` up to date mid-epoch).
   std::vector<double> lrs, losses;
   /// Per epoch: [train_loss, valid_loss, metrics...] (nullopt where cancelled or empty).
   std::vector<std::vector<std::optional<double>>> values;
@@ -56,13 +65,18 @@ class Recorder : public Callback {
   /// The last epoch's [train_loss, valid_loss, metrics...].
   std::vector<std::optional<double>> final_record() const;
   /// The validation loss sums so far (sum of loss x batch size, and items).
-  std::pair<double, std::int64_t> valid_totals() const { return {valid_total_, valid_count_}; }
+  std::pair<double, std::int64_t> valid_totals() const;
   /// Replaces them before after_validate reads them (data-parallel training sums every rank's).
-  void set_valid_totals(double total, std::int64_t count) { valid_total_ = total, valid_count_ = count; }
+  void set_valid_totals(double total, std::int64_t count);
 
  private:
+  void read_back_losses();
+
   AvgSmoothLoss smooth_;
-  double valid_total_ = 0;
+  // Detached batch losses not read back yet, on the model's device.
+  std::vector<at::Tensor> pending_losses_;
+  // Sum of loss x batch size over the validation batches, on the device until after_validate.
+  at::Tensor valid_total_;
   std::int64_t valid_count_ = 0;
   std::vector<std::optional<double>> row_;
   bool train_done_ = false, valid_done_ = false;
