@@ -11,6 +11,6 @@ export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DSTRATA_BUILD_FUZZERS=ON -DSTRATA_BUILD_TESTS=OFF -DSTRATA_BUILD_EXAMPLES=OFF -DSTRATA_USE_PCH=OFF \
   -DSTRATA_FUZZ_SECONDS="${STRATA_FUZZ_SECONDS:-30}" "$@"
-cmake --build "$build" --parallel "$(nproc)" --target fuzz_pth fuzz_pickle fuzz_safetensors fuzz_idx
+cmake --build "$build" --parallel "$(nproc)" --target fuzz_pth fuzz_pickle fuzz_safetensors fuzz_idx fuzz_image
 cd "$build/fuzz"
 ctest --output-on-failure --parallel "$(nproc)" -L fuzz

@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build ccache pkg-config git
   libtorch-dev libopencv-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev zlib1g-dev
+  # JPEG and PNG are read and written with the libraries PIL uses (the same pixels as fastai).
+  libjpeg-dev libpng-dev
   # gloo's headers: c10d's ProcessGroupGloo.hpp includes them (data-parallel training).
   libgloo-dev
   # Debian's LibTorch calls whatever libblas.so.3 is installed; OpenBLAS is ~25x faster than the

@@ -7,8 +7,11 @@
 #include <random>
 #include <regex>
 
-#include <curl/curl.h>
 #include <unistd.h>
+
+#if STRATA_HAS_CURL
+#include <curl/curl.h>
+#endif
 
 #include "strata/core/error.h"
 #include "strata/core/sha256.h"
@@ -27,6 +30,7 @@ struct Transfer {
   bool write_failed = false;
 };
 
+#if STRATA_HAS_CURL
 std::size_t on_data(char* data, std::size_t size, std::size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const std::size_t bytes = size * n;
@@ -53,6 +57,40 @@ int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_o
     *t->progress << fmt::format("\r{}: {:.1f} MB", t->label, mb) << std::flush;
   return 0;
 }
+
+// Runs the transfer into t.file; returns why it failed, or "".
+std::string transfer(const std::string& url, Transfer& t, const DownloadOptions& options) {
+  static const bool curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+  CURL* curl = curl_ready ? curl_easy_init() : nullptr;
+  CURLcode code = CURLE_FAILED_INIT;
+  long status = 0;
+  char error[CURL_ERROR_SIZE] = {0};
+  if (curl) {
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+    if (options.stall_timeout_s > 0) {
+      curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+      curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, options.stall_timeout_s);
+    }
+    code = curl_easy_perform(curl);
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(curl);
+  }
+  if (code == CURLE_OK) return "";
+  return fmt::format("{} (HTTP status {})", error[0] ? error : curl_easy_strerror(code), status);
+}
+#else
+std::string transfer(const std::string&, Transfer&, const DownloadOptions&) {
+  return "this strata was built without libcurl (STRATA_WITH_CURL=OFF); fetch the file another way";
+}
+#endif
 
 std::string file_name_of(const std::string& url) {
   auto path = url.substr(0, url.find_first_of("?#"));
@@ -87,29 +125,7 @@ void download_url_to_file(const std::string& url, const fs::path& destination, c
   t.progress = options.progress ? (options.progress_stream ? options.progress_stream : &std::cerr) : nullptr;
   t.label = "Downloading " + url;
 
-  static const bool curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-  CURL* curl = curl_ready ? curl_easy_init() : nullptr;
-  CURLcode code = CURLE_FAILED_INIT;
-  long status = 0;
-  char error[CURL_ERROR_SIZE] = {0};
-  if (curl) {
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-    if (options.stall_timeout_s > 0) {
-      curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-      curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, options.stall_timeout_s);
-    }
-    code = curl_easy_perform(curl);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(curl);
-  }
+  const std::string transfer_error = transfer(url, t, options);
   const bool closed = std::fclose(t.file) == 0;
   if (t.progress) *t.progress << "\n";
   auto fail = [&](const std::string& why) {
@@ -117,7 +133,7 @@ void download_url_to_file(const std::string& url, const fs::path& destination, c
     STRATA_FAIL(IOError, "download of '{}' failed: {}", url, why);
   };
   if (t.write_failed || !closed) fail("cannot write '" + tmp.string() + "'");
-  if (code != CURLE_OK) fail(fmt::format("{} (HTTP status {})", error[0] ? error : curl_easy_strerror(code), status));
+  if (!transfer_error.empty()) fail(transfer_error);
   const std::string digest = t.sha.hex_digest();
   if (!expected.empty() && digest.compare(0, expected.size(), expected) != 0)
     fail(fmt::format("invalid hash value (expected prefix '{}', got '{}')", expected, digest));

@@ -3,11 +3,7 @@
 #include <algorithm>
 #include <optional>
 
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-
-#include "opencv_tensor.h"
-#include "png_palette.h"
+#include "image_codecs.h"
 #include "strata/core/error.h"
 #include "strata/core/file_io.h"
 
@@ -61,58 +57,38 @@ bool jpeg_is_truncated(const std::vector<std::uint8_t>& b) {
   return last_sos == 0 || last_eoi < last_sos;
 }
 
-int reduced_flag(int reduce) {
-  switch (reduce) {
-    case 2: return cv::IMREAD_REDUCED_COLOR_2;
-    case 4: return cv::IMREAD_REDUCED_COLOR_4;
-    case 8: return cv::IMREAD_REDUCED_COLOR_8;
-    default: return 0;
-  }
-}
-
-// Any decoded matrix -> 8-bit RGB, written straight into a new [H, W, 3] tensor (one copy).
-at::Tensor to_rgb_tensor(cv::Mat mat) {
-  if (mat.depth() != CV_8U) {
-    cv::Mat eight;
-    mat.convertTo(eight, CV_8U, mat.depth() == CV_16U ? 1.0 / 257.0 : 1.0);
-    mat = eight;
-  }
-  at::Tensor out = at::empty({mat.rows, mat.cols, 3}, at::kByte);
-  cv::Mat rgb(mat.rows, mat.cols, CV_8UC3, out.data_ptr());
-  switch (mat.channels()) {
-    case 1: cv::cvtColor(mat, rgb, cv::COLOR_GRAY2RGB); break;
-    case 3: cv::cvtColor(mat, rgb, cv::COLOR_BGR2RGB); break;
-    case 4: cv::cvtColor(mat, rgb, cv::COLOR_BGRA2RGB); break;
-    default: STRATA_FAIL(IOError, "images with {} channels are not supported", mat.channels());
-  }
-  return out;
-}
-
-cv::Mat decode_checked(const std::vector<std::uint8_t>& bytes, const std::string& name, int flags,
-                       std::int64_t max_pixels) {
+void check_decodable(const std::vector<std::uint8_t>& bytes, const std::string& name, std::int64_t max_pixels) {
   STRATA_CHECK_IO(!bytes.empty(), "'{}' is not a decodable image (0 bytes)", name);
   if (auto dims = header_dimensions(bytes)) {
     STRATA_CHECK_IO(dims->width > 0 && dims->height > 0, "'{}' is not a decodable image (its header says {}x{})",
                     name, dims->width, dims->height);
-    STRATA_CHECK_IO(dims->width * dims->height <= max_pixels,
-                    "'{}' is {}x{} = {} pixels, above the limit of {} (ReadImageOptions::max_pixels); "
-                    "refused as a possible decompression bomb",
-                    name, dims->width, dims->height, dims->width * dims->height, max_pixels);
+    detail::check_pixel_count(name, dims->width, dims->height, max_pixels);
   }
   STRATA_CHECK_IO(!is_jpeg(bytes) || !jpeg_is_truncated(bytes), "'{}' is a truncated JPEG ({} bytes, no end marker)",
                   name, bytes.size());
-  const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8U, const_cast<std::uint8_t*>(bytes.data()));
-  cv::Mat mat;
-  try {
-    mat = cv::imdecode(raw, flags);
-  } catch (const cv::Exception& e) {
-    STRATA_FAIL(IOError, "'{}' is not a decodable image ({} bytes): {}", name, bytes.size(), e.what());
-  }
-  STRATA_CHECK_IO(!mat.empty(), "'{}' is not a decodable image ({} bytes)", name, bytes.size());
-  return mat;
+}
+
+at::Tensor decode_any(const std::vector<std::uint8_t>& bytes, const std::string& name, detail::DecodeTarget target,
+                      std::int64_t max_pixels, int reduce = 1) {
+  check_decodable(bytes, name, max_pixels);
+  if (is_jpeg(bytes)) return detail::jpeg_decode(bytes, name, target, max_pixels, reduce);
+  if (is_png(bytes)) return detail::png_decode(bytes, name, target, max_pixels);
+  return detail::decode_other_format(bytes, name, target);
 }
 
 }  // namespace
+
+namespace detail {
+
+void check_pixel_count(const std::string& name, std::int64_t width, std::int64_t height, std::int64_t max_pixels) {
+  // Headers hold up to 2^32 - 1 per side: the product could overflow, the quotient cannot.
+  STRATA_CHECK_IO(height <= 0 || width <= max_pixels / height,
+                  "'{}' is {}x{} = {:.0f} pixels, above the limit of {} (ReadImageOptions::max_pixels); "
+                  "refused as a possible decompression bomb",
+                  name, width, height, static_cast<double>(width) * static_cast<double>(height), max_pixels);
+}
+
+}  // namespace detail
 
 Value decode_image(const std::vector<std::uint8_t>& bytes, const std::string& name, const ReadImageOptions& options) {
   STRATA_CHECK(options.reduce == 1 || options.reduce == 2 || options.reduce == 4 || options.reduce == 8,
@@ -128,9 +104,7 @@ Value decode_image(const std::vector<std::uint8_t>& bytes, const std::string& na
         }
     }
   }
-  const int reduce = is_jpeg(bytes) ? reduced_flag(factor) : 0;
-  const int flags = reduce ? (reduce | cv::IMREAD_IGNORE_ORIENTATION) : cv::IMREAD_UNCHANGED;
-  return Value(Kind::Image, to_rgb_tensor(decode_checked(bytes, name, flags, options.max_pixels)));
+  return Value(Kind::Image, decode_any(bytes, name, detail::DecodeTarget::rgb, options.max_pixels, factor));
 }
 
 Value read_image(const std::filesystem::path& path, const ReadImageOptions& options) {
@@ -138,21 +112,8 @@ Value read_image(const std::filesystem::path& path, const ReadImageOptions& opti
 }
 
 Value read_mask(const std::filesystem::path& path) {
-  const auto bytes = read_file_bytes(path);
-  // Palette PNGs: the indices are the class codes (OpenCV would expand them to colours).
-  if (auto indices = detail::png_palette_indices(bytes, path.string())) return Value(Kind::Mask, *indices);
-  cv::Mat mat = decode_checked(bytes, path.string(), cv::IMREAD_UNCHANGED, ReadImageOptions{}.max_pixels);
-  if (mat.depth() != CV_8U) {
-    STRATA_CHECK_IO(mat.depth() == CV_16U, "read_mask: '{}' has an unsupported pixel depth", path.string());
-    STRATA_CHECK_IO(mat.channels() == 1, "read_mask: '{}' is a 16-bit colour image, not a mask", path.string());
-    double max_code = 0;
-    cv::minMaxLoc(mat, nullptr, &max_code);
-    STRATA_CHECK_IO(max_code <= 255, "read_mask: '{}' holds class code {} (above 255)", path.string(), max_code);
-    mat.convertTo(mat, CV_8U);
-  }
-  if (mat.channels() == 3) cv::cvtColor(mat, mat, cv::COLOR_BGR2GRAY);
-  if (mat.channels() == 4) cv::cvtColor(mat, mat, cv::COLOR_BGRA2GRAY);
-  return Value(Kind::Mask, detail::tensor_from_mat(mat, /*keep_2d=*/true));
+  return Value(Kind::Mask, decode_any(read_file_bytes(path), path.string(), detail::DecodeTarget::mask,
+                                      ReadImageOptions{}.max_pixels));
 }
 
 void write_image(const std::filesystem::path& path, const Value& image, int jpeg_quality) {
@@ -172,20 +133,12 @@ void write_image(const std::filesystem::path& path, const Value& image, int jpeg
   const int channels = t.dim() == 2 ? 1 : static_cast<int>(t.size(2));
   STRATA_CHECK(channels == 1 || channels == 3 || channels == 4,
                "write_image: '{}': expected 1, 3 or 4 channels, got shape {}", path.string(), shape_str(t.sizes()));
-  cv::Mat mat = detail::mat_view(t);
-  cv::Mat bgr;
-  if (channels == 3) cv::cvtColor(mat, bgr, cv::COLOR_RGB2BGR);
-  else if (channels == 4) cv::cvtColor(mat, bgr, cv::COLOR_RGBA2BGRA);
-  else bgr = mat;
-
   std::string ext = path.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   STRATA_CHECK(ext == ".png" || ext == ".jpg" || ext == ".jpeg",
                "write_image: '{}': unsupported extension '{}' (use .png, .jpg or .jpeg)", path.string(), ext);
-  std::vector<int> params;
-  if (ext != ".png") params = {cv::IMWRITE_JPEG_QUALITY, jpeg_quality};
-  std::vector<std::uint8_t> encoded;
-  STRATA_CHECK_IO(cv::imencode(ext, bgr, encoded, params), "write_image: '{}' could not be encoded", path.string());
+  const auto encoded = ext == ".png" ? detail::png_encode(t, path.string())
+                                     : detail::jpeg_encode(t, jpeg_quality, path.string());
   write_file_atomic(path, encoded);
 }
 

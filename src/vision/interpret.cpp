@@ -3,9 +3,7 @@
 #include <algorithm>
 
 #include <ATen/ATen.h>
-#include <opencv2/imgproc.hpp>
 
-#include "opencv_tensor.h"
 #include "strata/core/error.h"
 #include "strata/learner/learner.h"
 #include "strata/vision/image_io.h"
@@ -83,40 +81,6 @@ std::string ClassificationInterpretation::confusion_matrix_text() const {
     out += "\n";
   }
   return out;
-}
-
-void ClassificationInterpretation::plot_confusion_matrix(const std::filesystem::path& path) const {
-  const at::Tensor cm = confusion_matrix();
-  const int c = static_cast<int>(cm.size(0));
-  const int cell = std::max(36, 360 / std::max(c, 1)), margin = 130;
-  cv::Mat canvas(margin + c * cell + 20, margin + c * cell + 20, CV_8UC3, cv::Scalar(255, 255, 255));
-  const double top = std::max<std::int64_t>(1, cm.max().item<std::int64_t>());
-  for (int i = 0; i < c; ++i) {
-    for (int j = 0; j < c; ++j) {
-      const std::int64_t n = cm[i][j].item<std::int64_t>();
-      const double t = static_cast<double>(n) / top;  // white -> dark blue (matplotlib's Blues)
-      const cv::Scalar color(255 - 148 * t, 255 - 207 * t, 255 - 247 * t);
-      const cv::Rect r(margin + j * cell, margin + i * cell, cell, cell);
-      cv::rectangle(canvas, r, color, cv::FILLED);
-      cv::rectangle(canvas, r, cv::Scalar(200, 200, 200), 1);
-      cv::putText(canvas, std::to_string(n), cv::Point(r.x + cell / 3, r.y + cell / 2 + 5), cv::FONT_HERSHEY_SIMPLEX,
-                  0.45, t > 0.5 ? cv::Scalar(255, 255, 255) : cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
-    }
-    const std::string name = class_name(i).substr(0, 16);
-    cv::putText(canvas, name, cv::Point(4, margin + i * cell + cell / 2 + 5), cv::FONT_HERSHEY_SIMPLEX, 0.4,
-                cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
-    cv::Mat label(20, 126, CV_8UC3, cv::Scalar(255, 255, 255));  // column names, rotated upwards
-    cv::putText(label, name, cv::Point(2, 14), cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
-    cv::rotate(label, label, cv::ROTATE_90_COUNTERCLOCKWISE);
-    label.copyTo(canvas(cv::Rect(margin + i * cell + (cell - 20) / 2, 2, label.cols, label.rows)));
-  }
-  cv::putText(canvas, "Predicted", cv::Point(margin, canvas.rows - 4), cv::FONT_HERSHEY_SIMPLEX, 0.45,
-              cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
-  cv::putText(canvas, "Actual", cv::Point(4, margin - 8), cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(0, 0, 0), 1,
-              cv::LINE_AA);
-  cv::Mat rgb;
-  cv::cvtColor(canvas, rgb, cv::COLOR_BGR2RGB);
-  write_image(path, Value(Kind::Image, detail::tensor_from_mat(rgb)));
 }
 
 std::vector<ClassificationInterpretation::Confusion> ClassificationInterpretation::most_confused(

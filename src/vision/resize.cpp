@@ -4,9 +4,7 @@
 #include <cmath>
 
 #include <ATen/ATen.h>
-#include <opencv2/imgproc.hpp>
 
-#include "opencv_tensor.h"
 #include "pil_resample.h"
 #include "strata/core/error.h"
 
@@ -18,13 +16,41 @@ bool is_spatial(const Value& v) { return v.is(Kind::Image) || v.is(Kind::Mask); 
 std::int64_t width_of(const Value& v) { return v.tensor().size(1); }
 std::int64_t height_of(const Value& v) { return v.tensor().size(0); }
 
-int border_type(PadMode mode) {
-  switch (mode) {
-    case PadMode::Zeros: return cv::BORDER_CONSTANT;
-    case PadMode::Border: return cv::BORDER_REPLICATE;
-    case PadMode::Reflection: return cv::BORDER_REFLECT_101;
+// Source index (into [0, n)) of position p of a padded line, or -1 for a zero of PadMode::Zeros.
+// Reflection mirrors without repeating the edge pixel (torchvision's 'reflect', OpenCV's
+// BORDER_REFLECT_101); a one-pixel line cannot be mirrored and is replicated.
+std::int64_t source_index(std::int64_t p, std::int64_t n, PadMode mode) {
+  if (p >= 0 && p < n) return p;
+  if (mode == PadMode::Zeros) return -1;
+  if (mode == PadMode::Border || n == 1) return std::clamp<std::int64_t>(p, 0, n - 1);
+  const std::int64_t period = 2 * n - 2;
+  std::int64_t m = p % period;
+  if (m < 0) m += period;
+  return m < n ? m : period - m;
+}
+
+// Indices of the `count` positions starting at `first` (relative to a line of n pixels at offset
+// `offset` in the source), and whether any is a zero pad.
+at::Tensor line_indices(std::int64_t first, std::int64_t count, std::int64_t offset, std::int64_t n, PadMode mode,
+                        bool& has_zeros) {
+  at::Tensor idx = at::empty({count}, at::kLong);
+  auto* out = idx.data_ptr<std::int64_t>();
+  for (std::int64_t i = 0; i < count; ++i) {
+    const std::int64_t s = source_index(first + i, n, mode);
+    has_zeros = has_zeros || s < 0;
+    out[i] = s < 0 ? offset : s + offset;
   }
-  return cv::BORDER_CONSTANT;
+  return idx;
+}
+
+// PIL's NEAREST: the source pixel under each output pixel's centre.
+at::Tensor nearest_indices(std::int64_t in_size, std::int64_t out_size) {
+  at::Tensor idx = at::empty({out_size}, at::kLong);
+  auto* out = idx.data_ptr<std::int64_t>();
+  const double scale = static_cast<double>(in_size) / static_cast<double>(out_size);
+  for (std::int64_t i = 0; i < out_size; ++i)
+    out[i] = std::min<std::int64_t>(static_cast<std::int64_t>((static_cast<double>(i) + 0.5) * scale), in_size - 1);
+  return idx;
 }
 
 void check_spatial(const Value& v, const char* who) {
@@ -62,48 +88,54 @@ Value crop_pad_resize(const Value& value, const CropBox& box, ImageSize size, Pa
   if (!is_spatial(value)) return value;
   check_spatial(value, "crop_pad_resize");
   const bool is_mask = value.is(Kind::Mask);
-  at::Tensor src = value.tensor().contiguous();
-  // OpenCV has no 64-bit integer matrices; int64 masks travel as int32.
-  const bool long_mask = src.scalar_type() == at::kLong;
-  if (long_mask) src = src.to(at::kInt);
-  const cv::Mat mat = detail::mat_view(src);
-
-  const std::int64_t w = mat.cols, h = mat.rows;
+  const at::Tensor src = value.tensor().to(at::kCPU).contiguous();
+  const std::int64_t w = src.size(1), h = src.size(0);
   const std::int64_t x0 = std::clamp<std::int64_t>(box.left, 0, w), y0 = std::clamp<std::int64_t>(box.top, 0, h);
   const std::int64_t x1 = std::clamp<std::int64_t>(box.left + box.width, 0, w);
   const std::int64_t y1 = std::clamp<std::int64_t>(box.top + box.height, 0, h);
   STRATA_CHECK(x1 > x0 && y1 > y0, "crop_pad_resize: box ({}, {}) {}x{} does not overlap the {}x{} image", box.left,
                box.top, box.width, box.height, w, h);
-  cv::Mat region = mat(cv::Rect(static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(x1 - x0),
-                                static_cast<int>(y1 - y0)));
-  const auto pad_left = std::max<std::int64_t>(-box.left, 0), pad_top = std::max<std::int64_t>(-box.top, 0);
-  const auto pad_right = std::max<std::int64_t>(box.left + box.width - w, 0);
-  const auto pad_bottom = std::max<std::int64_t>(box.top + box.height - h, 0);
-  if (pad_left || pad_top || pad_right || pad_bottom) {
-    // Reflection needs at least two pixels to reflect; a one-pixel strip is replicated instead.
-    int border = border_type(pad_mode);
-    if (border == cv::BORDER_REFLECT_101 && (region.cols < 2 || region.rows < 2)) border = cv::BORDER_REPLICATE;
-    cv::Mat padded;
-    cv::copyMakeBorder(region, padded, static_cast<int>(pad_top), static_cast<int>(pad_bottom),
-                       static_cast<int>(pad_left), static_cast<int>(pad_right), border, cv::Scalar::all(0));
-    region = padded;
+  // The box: a view when it lies inside the image, else gathered with the padding's indices.
+  at::Tensor region;
+  if (x0 == box.left && y0 == box.top && x1 == box.left + box.width && y1 == box.top + box.height) {
+    region = src.narrow(0, y0, y1 - y0).narrow(1, x0, x1 - x0);
+  } else {
+    bool zero_rows = false, zero_cols = false;
+    const at::Tensor rows = line_indices(box.top - y0, box.height, y0, y1 - y0, pad_mode, zero_rows);
+    const at::Tensor cols = line_indices(box.left - x0, box.width, x0, x1 - x0, pad_mode, zero_cols);
+    region = src.index_select(0, rows).index_select(1, cols);
+    if (zero_rows || zero_cols) {
+      const auto inside_rows = (at::arange(box.top, box.top + box.height) >= 0) & (at::arange(box.top, box.top + box.height) < h);
+      const auto inside_cols =
+          (at::arange(box.left, box.left + box.width) >= 0) & (at::arange(box.left, box.left + box.width) < w);
+      auto inside = inside_rows.view({-1, 1}) & inside_cols.view({1, -1});
+      if (region.dim() == 3) inside = inside.unsqueeze(2);
+      region = region * inside.to(region.scalar_type());
+    }
   }
   at::Tensor result;
-  if (region.cols == size.width && region.rows == size.height) {
-    result = detail::tensor_from_mat(region, /*keep_2d=*/is_mask);
-  } else if (!is_mask && region.depth() == CV_8U) {
+  if (region.size(0) == size.height && region.size(1) == size.width) {
+    result = region.contiguous();
+  } else if (is_mask) {
+    result = region.index_select(0, nearest_indices(region.size(0), size.height))
+                 .index_select(1, nearest_indices(region.size(1), size.width));
+  } else if (region.scalar_type() == at::kByte) {
     // fastai resizes images with PIL's BILINEAR: the same pixels, bit for bit.
-    result = detail::pil_resize_bilinear(region.data, region.rows, region.cols, region.channels(),
-                                         static_cast<std::int64_t>(region.step), size.height, size.width);
+    // Rows of a crop inside the image are read in place (the resampler takes a row stride).
+    const bool packed_rows = region.stride(2) == 1 && region.stride(1) == region.size(2);
+    const at::Tensor r = packed_rows ? region : region.contiguous();
+    result = detail::pil_resize_bilinear(r.data_ptr<std::uint8_t>(), r.size(0), r.size(1), r.size(2), r.stride(0),
+                                         size.height, size.width);
   } else {
-    // Masks: PIL's NEAREST (pixel centres, which INTER_NEAREST_EXACT matches); other depths bilinear.
-    cv::Mat out;
-    cv::resize(region, out, cv::Size(static_cast<int>(size.width), static_cast<int>(size.height)), 0, 0,
-               is_mask ? cv::INTER_NEAREST_EXACT : cv::INTER_LINEAR);
-    result = detail::tensor_from_mat(out, /*keep_2d=*/is_mask);
+    // Float images: LibTorch's antialiased bilinear.
+    const at::Tensor chw = region.permute({2, 0, 1}).unsqueeze(0).to(at::kFloat);
+    result = at::_upsample_bilinear2d_aa(chw, {size.height, size.width}, false, c10::nullopt, c10::nullopt)
+                 .squeeze(0)
+                 .permute({1, 2, 0})
+                 .to(region.scalar_type())
+                 .contiguous();
   }
-  if (long_mask) result = result.to(at::kLong);
-  return value.with(std::move(result));
+  return value.with(result.to(value.tensor().device()));
 }
 
 Resize::Resize(ImageSize size, ResizeMethod method, PadMode pad_mode)

@@ -4,10 +4,9 @@
 #include <cstring>
 
 #include <ATen/ATen.h>
-#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
-#include "opencv_tensor.h"
+#include "pil_resample.h"
 #include "strata/core/error.h"
 #include "strata/core/file_io.h"
 #include "strata/learner/learner.h"
@@ -68,49 +67,16 @@ at::Tensor side_by_side(const at::Tensor& left, const at::Tensor& right, int gap
   STRATA_CHECK(left.dim() == 3 && right.dim() == 3, "side_by_side: expected two [H, W, C] images");
   at::Tensor r = right;
   if (r.size(0) != left.size(0)) {
-    cv::Mat resized;
-    at::Tensor src = right.contiguous();
+    STRATA_CHECK(right.scalar_type() == at::kByte, "side_by_side: expected uint8 images, got {}", c10::toString(right.scalar_type()));
+    const at::Tensor src = right.to(at::kCPU).contiguous();
     const double scale = static_cast<double>(left.size(0)) / static_cast<double>(right.size(0));
-    cv::resize(detail::mat_view(src), resized,
-               cv::Size(static_cast<int>(std::lround(static_cast<double>(right.size(1)) * scale)),
-                        static_cast<int>(left.size(0))));
-    r = detail::tensor_from_mat(resized);
+    const auto width = std::max<std::int64_t>(1, std::lround(static_cast<double>(right.size(1)) * scale));
+    r = detail::pil_resize_bilinear(src.data_ptr<std::uint8_t>(), src.size(0), src.size(1), src.size(2),
+                                    src.size(1) * src.size(2), left.size(0), width)
+            .to(left.device());
   }
   const at::Tensor strip = at::zeros({left.size(0), gap, left.size(2)}, left.options());
   return at::cat({left, strip, r}, 1);
-}
-
-void write_grid(const std::filesystem::path& path, const std::vector<GridCell>& cells, int ncols, int min_height) {
-  STRATA_CHECK(!cells.empty(), "write_grid: no images for '{}'", path.string());
-  const int n = static_cast<int>(cells.size());
-  const int rows = ncols > 0 ? (n + ncols - 1) / ncols : std::max(1, static_cast<int>(std::sqrt(n)));
-  const int cols = ncols > 0 ? ncols : (n + rows - 1) / rows;
-  std::vector<cv::Mat> tiles;
-  int tile_w = 0, tile_h = 0;
-  const int title_h = 22, pad = 6;
-  for (const auto& c : cells) {
-    at::Tensor img = c.image.to(at::kCPU).contiguous();
-    STRATA_CHECK(img.dim() == 3 && img.size(2) == 3 && img.scalar_type() == at::kByte,
-                 "write_grid: cells must be uint8 [H, W, 3] images, got {}", shape_str(img.sizes()));
-    cv::Mat m = detail::mat_view(img).clone();
-    if (m.rows < min_height) {
-      const double s = std::ceil(static_cast<double>(min_height) / m.rows);
-      cv::resize(m, m, cv::Size(), s, s, cv::INTER_NEAREST);
-    }
-    tile_w = std::max(tile_w, m.cols);
-    tile_h = std::max(tile_h, m.rows);
-    tiles.push_back(m);
-  }
-  cv::Mat canvas(rows * (tile_h + title_h + pad) + pad, cols * (tile_w + pad) + pad, CV_8UC3, cv::Scalar(255, 255, 255));
-  for (int i = 0; i < n; ++i) {
-    const int x = pad + (i % cols) * (tile_w + pad), y = pad + (i / cols) * (tile_h + title_h + pad);
-    const auto& color = cells[static_cast<std::size_t>(i)].title_color;
-    cv::putText(canvas, cells[static_cast<std::size_t>(i)].title, cv::Point(x, y + 16), cv::FONT_HERSHEY_SIMPLEX, 0.5,
-                cv::Scalar(color[0], color[1], color[2]), 1, cv::LINE_AA);
-    tiles[static_cast<std::size_t>(i)].copyTo(canvas(cv::Rect(x, y + title_h, tiles[static_cast<std::size_t>(i)].cols,
-                                                              tiles[static_cast<std::size_t>(i)].rows)));
-  }
-  write_image(path, Value(Kind::Image, detail::tensor_from_mat(canvas)));
 }
 
 void show_batch(DataLoader& loader, const std::filesystem::path& path, const std::vector<std::string>& vocab,

@@ -51,6 +51,7 @@ std::unique_ptr<strata::Learner> small_classifier(const strata::Paths& files, st
   return learn;
 }
 
+#ifdef STRATA_PREDICT_EXE  // built with the examples: the exported model is loaded in a child process
 // Runs a command, returns its standard output; fails the test on a non-zero exit.
 std::string run(const std::string& command) {
   std::string output;
@@ -77,6 +78,7 @@ std::vector<std::vector<double>> parse_probs(const std::string& output) {
   }
   return rows;
 }
+#endif
 
 }  // namespace
 

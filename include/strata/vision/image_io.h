@@ -1,5 +1,7 @@
 #pragma once
-/// Reading and writing images with OpenCV (fastai: PILImage.create, PILMask.create, Image.save).
+/// Reading and writing images (fastai: PILImage.create, PILMask.create, Image.save). JPEG and PNG
+/// go through libjpeg(-turbo) and libpng, the libraries PIL uses, so the pixels are PIL's; the
+/// other formats through OpenCV (absent from a STRATA_WITH_OPENCV=OFF build).
 
 #include <cstdint>
 #include <filesystem>
@@ -24,7 +26,7 @@ struct ReadImageOptions {
 
 /// Reads any JPEG/PNG/BMP/WebP/TIFF file as an RGB image: Kind::Image, uint8 [H, W, 3].
 /// Grayscale is replicated to 3 channels, alpha dropped, 16-bit scaled to 8-bit (value / 257,
-/// rounded); EXIF orientation is ignored, as PIL does. Throws IOError naming the file when it is
+/// rounded), CMYK converted as PIL does; EXIF orientation is ignored, as PIL does. Throws IOError naming the file when it is
 /// missing, empty, truncated or not an image.
 Value read_image(const std::filesystem::path& path, const ReadImageOptions& options = {});
 
