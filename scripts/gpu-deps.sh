@@ -27,6 +27,7 @@ cp "$lib/libpng16.a" "$prefix/lib/libpng16.a"
 ln -s libpng16.a "$prefix/lib/libpng.a"
 # Catch2's, nlohmann_json's and CLI11's package files locate their headers relative to themselves.
 cp -r /usr/lib/cmake/Catch2 "$prefix/lib/cmake/"
+cp /usr/lib/libCatch2WithMain.a "$prefix/lib/"  # named by Catch2's package file (strata has its own main)
 cp -r /usr/share/cmake/nlohmann_json "$prefix/share/cmake/"
 cp -r /usr/share/cmake/CLI11 "$prefix/share/cmake/" 2>/dev/null || cp -r "$lib/cmake/CLI11" "$prefix/lib/cmake/"
 

@@ -6,7 +6,7 @@
 
 namespace strata {
 
-Item collate(const std::vector<Item>& items) {
+Item collate(const std::vector<Item>& items, bool pinned) {
   STRATA_CHECK(!items.empty(), "collate: no items to make a batch of");
   const std::size_t width = items[0].size();
   Item batch;
@@ -28,7 +28,14 @@ Item collate(const std::vector<Item>& items) {
                    k, kind_name(first.kind()), shape_str(first.tensor().sizes()), shape_str(v.tensor().sizes()), i);
       column[i] = v.tensor();
     }
-    batch.emplace_back(first.kind(), at::stack(column));
+    if (!pinned) {
+      batch.emplace_back(first.kind(), at::stack(column));
+      continue;
+    }
+    std::vector<std::int64_t> shape{static_cast<std::int64_t>(items.size())};
+    for (auto d : first.tensor().sizes()) shape.push_back(d);
+    at::Tensor out = at::empty(shape, first.tensor().options().pinned_memory(true));
+    batch.emplace_back(first.kind(), at::stack_out(out, column));
   }
   return batch;
 }

@@ -11,6 +11,7 @@
 
 #include "strata/core/error.h"
 #include "strata/core/logging.h"
+#include "device_transfer.h"
 
 namespace strata {
 namespace {
@@ -27,7 +28,6 @@ DataLoader::DataLoader(ItemSourcePtr source, DataLoaderOptions options)
   if (options_.num_workers() == -1)
     options_.num_workers(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   if (options_.prefetch() <= 0) options_.prefetch(2 * std::max(1, options_.num_workers()));
-  STRATA_CHECK(static_cast<bool>(options_.collate()), "DataLoader: collate must be a function");
   const Shard& shard = options_.shard();
   STRATA_CHECK(shard.world_size >= 1 && shard.rank >= 0 && shard.rank < shard.world_size,
                "DataLoader: shard rank {} is outside 0..{} (world_size {})", shard.rank, shard.world_size - 1,
@@ -97,9 +97,11 @@ Item DataLoader::build_batch(std::uint64_t epoch, std::size_t b, const std::vect
                end - start);
   try {
     if (options_.before_batch()) items = options_.before_batch()(std::move(items));
-    Item batch = options_.collate()(items);
-    if (options_.pin_memory() && options_.device().is_cuda())
-      for (auto& v : batch) v = v.with(v.tensor().pin_memory());
+    const bool pin = options_.pin_memory() && options_.device().is_cuda();
+    Item batch = options_.collate() ? options_.collate()(items) : collate(items, pin);
+    if (pin)  // a custom collate's batch is copied into pinned memory here
+      for (auto& v : batch)
+        if (!v.tensor().is_pinned()) v = v.with(v.tensor().pin_memory());
     return batch;
   } catch (...) {
     rethrow_with_context(fmt::format("DataLoader: batch {}: ", b));
@@ -110,6 +112,10 @@ Item DataLoader::finish_batch(Item batch, std::uint64_t epoch, std::size_t b) co
   const bool non_blocking = options_.pin_memory() && options_.device().is_cuda();
   for (auto& v : batch)
     if (!v.is_text()) v = v.with(v.tensor().to(options_.device(), non_blocking));
+  return apply_after_batch(std::move(batch), epoch, b);
+}
+
+Item DataLoader::apply_after_batch(Item batch, std::uint64_t epoch, std::size_t b) const {
   // Each rank's batch b gets its own random batch transforms (single process: as before).
   const auto rank = static_cast<std::uint64_t>(options_.shard().rank);
   Rng rng(options_.shard().world_size == 1 ? derive_seed({seed_, epoch, b, kBatchStream})
@@ -138,6 +144,7 @@ class DataLoader::Iterator::Stream {
  public:
   Stream(DataLoader loader, std::uint64_t epoch)
       : loader_(std::move(loader)), epoch_(epoch), order_(loader_.order(epoch)), n_batches_(loader_.size()),
+        transfer_(loader_.options().device(), loader_.options().pin_memory() && loader_.options().device().is_cuda()),
         skipped_at_start_(loader_.skipped_items()) {
     const int workers = loader_.options().num_workers();
     for (int w = 0; w < workers && static_cast<std::size_t>(w) < n_batches_; ++w) threads_.emplace_back([this] { work(); });
@@ -164,24 +171,18 @@ class DataLoader::Iterator::Stream {
       reported_ = true;
       return false;
     }
-    const std::size_t b = next_out_;
-    Item batch;
-    if (threads_.empty()) {
-      batch = loader_.build_batch(epoch_, b, order_);
-    } else {
-      std::unique_lock<std::mutex> lock(mutex_);
-      ready_.wait(lock, [&] { return results_.count(b) != 0; });
-      Result r = std::move(results_[b]);
-      results_.erase(b);
-      ++next_out_;
-      lock.unlock();
-      space_.notify_all();
-      if (r.error) std::rethrow_exception(r.error);
-      out = loader_.finish_batch(std::move(r.batch), epoch_, b);
-      return true;
+    std::size_t b = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);  // the workers' backpressure reads next_out_
+      b = next_out_++;
     }
-    ++next_out_;
-    out = loader_.finish_batch(std::move(batch), epoch_, b);
+    space_.notify_all();
+    if (!transfer_.staged()) transfer_.start(take_collated(b));
+    Item on_device = transfer_.take();
+    // The next batch's copy starts now when its worker is done, so on a GPU it overlaps the
+    // computation on this one (a batch that failed keeps its error for its own turn).
+    if (b + 1 < n_batches_ && collated_ok(b + 1)) transfer_.start(take_collated(b + 1));
+    out = loader_.apply_after_batch(std::move(on_device), epoch_, b);
     return true;
   }
 
@@ -190,6 +191,27 @@ class DataLoader::Iterator::Stream {
     Item batch;
     std::exception_ptr error;
   };
+
+  // Batch b before device transfer: built here without workers, else waited for.
+  Item take_collated(std::size_t b) {
+    if (threads_.empty()) return loader_.build_batch(epoch_, b, order_);
+    std::unique_lock<std::mutex> lock(mutex_);
+    ready_.wait(lock, [&] { return results_.count(b) != 0; });
+    Result r = std::move(results_[b]);
+    results_.erase(b);
+    lock.unlock();
+    space_.notify_all();
+    if (r.error) std::rethrow_exception(r.error);
+    return std::move(r.batch);
+  }
+
+  // Whether a worker has finished batch b without an error (never true without workers).
+  bool collated_ok(std::size_t b) {
+    if (threads_.empty()) return false;
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = results_.find(b);
+    return it != results_.end() && !it->second.error;
+  }
 
   void work() {
     const auto prefetch = static_cast<std::size_t>(loader_.options().prefetch());
@@ -219,6 +241,7 @@ class DataLoader::Iterator::Stream {
   std::uint64_t epoch_;
   std::vector<std::size_t> order_;
   std::size_t n_batches_;
+  detail::DeviceTransfer transfer_;
   std::vector<std::thread> threads_;
   std::mutex mutex_;
   std::condition_variable ready_, space_;

@@ -64,8 +64,9 @@ struct DataLoaderOptions {
   TORCH_ARG(bool, skip_bad_items) = false;
   /// the part of each epoch this process loads (default: all of it)
   TORCH_ARG(Shard, shard) = {};
-  /// how items become a batch (fastai create_batch)
-  TORCH_ARG(CollateFn, collate) = [](const std::vector<Item>& items) { return ::strata::collate(items); };
+  /// how items become a batch (fastai create_batch); empty: strata::collate, which stacks straight
+  /// into pinned memory when pin_memory is on for a CUDA device
+  TORCH_ARG(CollateFn, collate) = nullptr;
 };
 
 /// Iterate with `for (Item batch : loader)`: every full pass is one epoch; the next pass uses the
@@ -117,6 +118,9 @@ class DataLoader {
   Iterator end();
 
  private:
+  /// Runs after_batch on a batch already on the device.
+  Item apply_after_batch(Item batch, std::uint64_t epoch, std::size_t b) const;
+
   ItemSourcePtr source_;
   DataLoaderOptions options_;
   std::uint64_t seed_;
