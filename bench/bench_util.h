@@ -39,13 +39,14 @@ inline std::string shell(const std::string& command) {
 }
 
 /// Python lines that run `statement` once to warm up, then `runs` times, and print the median
-/// seconds (followed by `extra`, a Python expression, when given).
-inline std::string python_timing(const std::string& statement, int runs, const std::string& extra = "") {
+/// seconds (the best with `best`), followed by `extra`, a Python expression, when given.
+inline std::string python_timing(const std::string& statement, int runs, const std::string& extra = "",
+                                 bool best = false) {
   return statement + "\n"
          "ts = []\n"
          "for _ in range(" + std::to_string(runs) + "):\n"
          "    t = time.perf_counter(); " + statement + "; ts.append(time.perf_counter() - t)\n"
-         "print(sorted(ts)[len(ts) // 2]" + (extra.empty() ? "" : ", " + extra) + ")\n";
+         "print(" + std::string(best ? "min(ts)" : "sorted(ts)[len(ts) // 2]") + (extra.empty() ? "" : ", " + extra) + ")\n";
 }
 
 /// Writes `script` to a temporary file `name` and runs it with Debian's /usr/bin/python3 (the

@@ -2,7 +2,7 @@
 # Assembles what scripts/gpu-check.sh needs on a GPU machine that has CUDA, Python's torch and a
 # compiler but none of strata's C/C++ dependencies: Debian's headers of fmt, spdlog (both used
 # header-only there), nlohmann-json, Catch2 and CLI11, and Debian's static libjpeg, libpng and zlib
-# (position-independent, so they link into libstrata.so). About 6 MB, into one prefix folder that
+# (linked into a static strata and its executables). About 7 MB, into one prefix folder that
 # travels with the working tree. Usage: scripts/gpu-deps.sh [prefix]   (default: .gpu-deps)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -14,6 +14,7 @@
 namespace strata::detail {
 
 struct DeviceTransfer::Impl {
+  Impl(at::Device d, bool o) : device(d), overlap(o) {}
   at::Device device;
   bool overlap;
   std::optional<Item> batch;
@@ -24,7 +25,7 @@ struct DeviceTransfer::Impl {
 };
 
 DeviceTransfer::DeviceTransfer(at::Device device, bool overlap)
-    : impl_(std::make_unique<Impl>(Impl{device, overlap, std::nullopt})) {}
+    : impl_(std::make_unique<Impl>(device, overlap)) {}
 
 DeviceTransfer::~DeviceTransfer() = default;
 
