@@ -105,10 +105,11 @@ Value crop_pad_resize(const Value& value, const CropBox& box, ImageSize size, Pa
     const at::Tensor cols = line_indices(box.left - x0, box.width, x0, x1 - x0, pad_mode, zero_cols);
     region = src.index_select(0, rows).index_select(1, cols);
     if (zero_rows || zero_cols) {
-      const auto inside_rows = (at::arange(box.top, box.top + box.height) >= 0) & (at::arange(box.top, box.top + box.height) < h);
-      const auto inside_cols =
-          (at::arange(box.left, box.left + box.width) >= 0) & (at::arange(box.left, box.left + box.width) < w);
-      auto inside = inside_rows.view({-1, 1}) & inside_cols.view({1, -1});
+      auto within = [](std::int64_t first, std::int64_t count, std::int64_t limit) {
+        const at::Tensor pos = at::arange(first, first + count);
+        return (pos >= 0) & (pos < limit);
+      };
+      auto inside = within(box.top, box.height, h).view({-1, 1}) & within(box.left, box.width, w).view({1, -1});
       if (region.dim() == 3) inside = inside.unsqueeze(2);
       region = region * inside.to(region.scalar_type());
     }
