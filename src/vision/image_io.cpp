@@ -81,11 +81,13 @@ at::Tensor decode_any(const std::vector<std::uint8_t>& bytes, const std::string&
 namespace detail {
 
 void check_pixel_count(const std::string& name, std::int64_t width, std::int64_t height, std::int64_t max_pixels) {
-  // Headers hold up to 2^32 - 1 per side: the product could overflow, the quotient cannot.
+  // Headers hold up to 2^32 - 1 per side: the product overflows int64 (not uint64), the quotient
+  // never does.
   STRATA_CHECK_IO(height <= 0 || width <= max_pixels / height,
-                  "'{}' is {}x{} = {:.0f} pixels, above the limit of {} (ReadImageOptions::max_pixels); "
+                  "'{}' is {}x{} = {} pixels, above the limit of {} (ReadImageOptions::max_pixels); "
                   "refused as a possible decompression bomb",
-                  name, width, height, static_cast<double>(width) * static_cast<double>(height), max_pixels);
+                  name, width, height, static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height),
+                  max_pixels);
 }
 
 }  // namespace detail

@@ -154,6 +154,17 @@ TEST_CASE("read_image: bad files are IOErrors naming the file", "[vision]") {
     CHECK_THROWS_WITH(strata::read_image(strata_test::opencv_samples() / "pic1.png", small),
                       Contains("pic1.png' is 400x300 = 120000 pixels, above the limit of 1000"));
   }
+  SECTION("a header whose width x height overflows 64 bits") {
+    // The fuzzer's find: a PNG claiming 3991793133 x 3991793133 (the product overflowed the check).
+    const auto bytes = strata::read_file_bytes(fs::path(STRATA_TEST_FIXTURES) / "../../fuzz/seeds/image/huge_png_header.png");
+    CHECK_THROWS_WITH(strata::decode_image(bytes, "huge.png"),
+                      Contains("'huge.png' is 3991793133x3991793133 = 15934412416665955689 pixels, above the limit"));
+  }
+  SECTION("a JPEG whose decoder sees other dimensions than the first frame header") {
+    // The fuzzer's find: the first SOF passes the header check, libjpeg reads another one.
+    const auto bytes = strata::read_file_bytes(fs::path(STRATA_TEST_FIXTURES) / "../../fuzz/seeds/image/jpeg_second_sof.jpg");
+    CHECK_THROWS_WITH(strata::decode_image(bytes, "two_sof.jpg"), Contains("pixels, above the limit of 178956970"));
+  }
 }
 
 TEST_CASE("write_image: PNG round-trips exactly, for Image and TensorImage", "[vision]") {
