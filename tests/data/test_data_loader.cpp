@@ -1,4 +1,5 @@
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include <ATen/ATen.h>
@@ -73,12 +74,20 @@ TEST_CASE("DataLoader: 0, 1 and 4 workers give identical batches", "[data]") {
 TEST_CASE("DataLoader: an item's error reaches the consumer with its index and raw item", "[data]") {
   auto tls = lists(50, /*bad=*/13);
   strata::DataLoader dl(tls.train(), strata::DataLoaderOptions().bs(4).num_workers(3));
+  int delivered = 0;
   try {
-    epoch(dl);
+    for (Item b : dl) {
+      (void)b;
+      ++delivered;
+      // The workers finish the bad batch 2 meanwhile: looking ahead to it (to start its copy to a
+      // GPU early) must not raise its error before batch 1 is delivered.
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
     FAIL("expected an IOError");
   } catch (const strata::IOError& e) {
     CHECK_THAT(std::string(e.what()), Contains("DataLoader: item 10 ('13') of batch 2: cannot read it"));
   }
+  CHECK(delivered == 2);
 }
 
 TEST_CASE("DataLoader: stopping early or destroying mid-epoch joins the workers", "[data]") {

@@ -6,6 +6,7 @@
 #include "strata/core/error.h"
 #include "strata/vision/image_io.h"
 #include "strata/vision/resize.h"
+#include "strata/vision/show.h"
 
 using strata::CropBox;
 using strata::Item;
@@ -164,4 +165,25 @@ TEST_CASE("Resize: the same pixels as fastai's (PIL crop, then resize BILINEAR; 
   }
   const auto mask = strata::crop_pad_resize(Value(Kind::Mask, codes), {0, 0, 53, 37}, {64, 20}, strata::PadMode::Zeros);
   CHECK(at::equal(mask.tensor(), strata::read_mask(dir / "mask_out.png").tensor()));
+}
+
+TEST_CASE("Resize: float images resize with antialiased bilinear and stay float", "[vision]") {
+  auto ramp = at::arange(40, at::kFloat).view({1, 40, 1}).expand({20, 40, 3}).contiguous();
+  const auto out = strata::crop_pad_resize(Value(Kind::Image, ramp), {0, 0, 40, 20}, {10, 20}, strata::PadMode::Zeros).tensor();
+  REQUIRE(out.sizes() == at::IntArrayRef({10, 20, 3}));
+  CHECK(out.scalar_type() == at::kFloat);
+  // Halving a ramp: inside, each output pixel is the mean under its triangle filter, 2j + 0.5;
+  // the edges renormalise the truncated filter (LibTorch's values: 0.7143 and 38.2857).
+  CHECK(at::allclose(out[0].select(1, 0).narrow(0, 1, 18), at::arange(1, 19, at::kFloat) * 2 + 0.5, 1e-4, 1e-4));
+  CHECK(out[0][0][0].item<float>() == Approx(0.7143).margin(1e-4));
+}
+
+TEST_CASE("side_by_side: the right image is resized (PIL bilinear) to the left one's height", "[vision]") {
+  const auto left = at::full({10, 6, 3}, 200, at::kByte);
+  const auto right = at::full({20, 16, 3}, 50, at::kByte);
+  const auto pair = strata::side_by_side(left, right, 4);
+  REQUIRE(pair.sizes() == at::IntArrayRef({10, 6 + 4 + 8, 3}));
+  CHECK(at::equal(pair.narrow(1, 0, 6), left));
+  CHECK(pair.narrow(1, 6, 4).max().item<int>() == 0);
+  CHECK(at::equal(pair.narrow(1, 10, 8), at::full({10, 8, 3}, 50, at::kByte)));
 }
