@@ -26,8 +26,8 @@ struct ReadImageOptions {
 
 /// Reads any JPEG/PNG/BMP/WebP/TIFF file as an RGB image: Kind::Image, uint8 [H, W, 3].
 /// Grayscale is replicated to 3 channels, alpha dropped, 16-bit scaled to 8-bit (value / 257,
-/// rounded), CMYK converted as PIL does; EXIF orientation is ignored, as PIL does. Throws IOError naming the file when it is
-/// missing, empty, truncated or not an image.
+/// rounded), CMYK converted as PIL does; EXIF orientation is ignored, as PIL does. Throws IOError
+/// naming the file when it is missing, empty, truncated or not an image.
 Value read_image(const std::filesystem::path& path, const ReadImageOptions& options = {});
 
 /// Decodes an encoded image held in memory; `name` is used in error messages.
