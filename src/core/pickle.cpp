@@ -1,5 +1,6 @@
 #include "strata/core/pickle.h"
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_map>
 
@@ -257,11 +258,71 @@ class Unpickler {
     return it->second;
   }
 
+  // ---- containers: no cycles, bounded nesting ----
+  // A hostile pickle can make a container hold itself (a reference cycle: leaked) or nest values
+  // millions of levels deep (destroying them recursively overflows the stack). Python's pickler
+  // fills every list and dict before putting it inside another value, so a container that is
+  // already inside one is never changed: refusing that rules out cycles, and makes each
+  // container's depth final when it is nested, so depth is tracked exactly in O(1) per value.
+  static constexpr int kMaxDepth = 100;
+  struct ContainerInfo {
+    int depth = 1;
+    bool nested = false;
+  };
+
+  static const void* identity(const PickleValue& v) {
+    using T = PickleValue::Type;
+    if (v.is(T::List) || v.is(T::Tuple)) return &v.as_items();
+    if (v.is(T::Dict)) return &v.as_pairs();
+    return nullptr;
+  }
+  ContainerInfo& info_of(const PickleValue& container) {
+    auto it = containers_.find(identity(container));
+    check(it != containers_.end(), "a {} of unknown origin", container.type_name());
+    return it->second;
+  }
+  // Marks `child` as placed inside a container; its depth (0 for a scalar).
+  int nest(const PickleValue& child) {
+    if (!identity(child)) return 0;
+    ContainerInfo& info = info_of(child);
+    info.nested = true;
+    return info.depth;
+  }
+  void deepen(ContainerInfo& info, const PickleValue& child) {
+    info.depth = std::max(info.depth, 1 + nest(child));
+    check(info.depth <= kMaxDepth, "values nest deeper than {} levels", kMaxDepth);
+  }
+  // Registers a container the pickle builds, with its initial children.
+  PickleValue built(PickleValue container) {
+    ContainerInfo info;
+    if (container.is(PickleValue::Type::Dict)) {
+      for (const auto& [k, v] : container.as_pairs()) {
+        deepen(info, k);
+        deepen(info, v);
+      }
+    } else {
+      for (const auto& v : container.as_items()) deepen(info, v);
+    }
+    containers_.emplace(identity(container), info);
+    built_.push_back(container);  // keeps the address (the identity) from being reused
+    return container;
+  }
+  // The container `target` is about to receive `child`.
+  void check_insert(const PickleValue& target, const PickleValue& child) {
+    ContainerInfo& info = info_of(target);
+    check(!info.nested, "a {} is changed after it was put inside another value (cyclic structures are not "
+          "part of weight files)", target.type_name());
+    check(identity(child) != identity(target), "a {} is put inside itself", target.type_name());
+    deepen(info, child);
+  }
+
   void set_items(PickleValue& dict, std::vector<PickleValue>& kv) {
     check(dict.is(PickleValue::Type::Dict), "SETITEMS on a {}, expected a Dict", dict.type_name());
     check(kv.size() % 2 == 0, "SETITEMS with an odd number of values");
     auto& pairs = dict.as_pairs();
     for (std::size_t i = 0; i < kv.size(); i += 2) {
+      check_insert(dict, kv[i]);
+      check_insert(dict, kv[i + 1]);
       bool replaced = false;
       if (kv[i].is(PickleValue::Type::String)) {
         for (auto& [k, v] : pairs) {
@@ -320,11 +381,13 @@ class Unpickler {
           args.type_name());
     const auto& a = args.as_items();
     if (name == "collections.OrderedDict") {
-      PickleValue dict = PickleValue::dict({});
+      PickleValue dict = built(PickleValue::dict({}));
       if (!a.empty() && a[0].is(PickleValue::Type::List)) {
         for (const auto& pair : a[0].as_items()) {
           const auto& kv = pair.as_items();
           check(kv.size() == 2, "OrderedDict items must be pairs");
+          check_insert(dict, kv[0]);
+          check_insert(dict, kv[1]);
           dict.as_pairs().emplace_back(kv[0], kv[1]);
         }
       }
@@ -336,7 +399,7 @@ class Unpickler {
       check(!a.empty() && a[0].is(PickleValue::Type::Tensor), "_rebuild_parameter needs a tensor");
       return a[0];
     }
-    if (name == "torch.Size") return a.empty() ? PickleValue::tuple({}) : a[0];
+    if (name == "torch.Size") return a.empty() ? built(PickleValue::tuple({})) : a[0];
     STRATA_FAIL(IOError, "'{}' is not a valid weight file: '{}' cannot be called", what_, name);
   }
 
@@ -346,9 +409,9 @@ class Unpickler {
       case 0x80: byte(); break;                // PROTO
       case 0x95: le(8); break;                 // FRAME (the data is read as it comes)
       case '(': marks_.push_back(stack_.size()); break;  // MARK
-      case '}': stack_.push_back(PickleValue::dict({})); break;
-      case ']': stack_.push_back(PickleValue::list({})); break;
-      case ')': stack_.push_back(PickleValue::tuple({})); break;
+      case '}': stack_.push_back(built(PickleValue::dict({}))); break;
+      case ']': stack_.push_back(built(PickleValue::list({}))); break;
+      case ')': stack_.push_back(built(PickleValue::tuple({}))); break;
       case 'N': stack_.push_back(PickleValue::none()); break;
       case 0x88: stack_.push_back(PickleValue::boolean(true)); break;
       case 0x89: stack_.push_back(PickleValue::boolean(false)); break;
@@ -387,30 +450,34 @@ class Unpickler {
       case '0': pop(); break;                  // POP
       case '1': pop_to_mark(); break;          // POP_MARK
       case '2': stack_.push_back(top()); break;  // DUP
-      case 't': stack_.push_back(PickleValue::tuple(pop_to_mark())); break;
-      case 0x85: { auto a = pop(); stack_.push_back(PickleValue::tuple({a})); break; }
-      case 0x86: { auto b = pop(); auto a = pop(); stack_.push_back(PickleValue::tuple({a, b})); break; }
+      case 't': stack_.push_back(built(PickleValue::tuple(pop_to_mark()))); break;
+      case 0x85: { auto a = pop(); stack_.push_back(built(PickleValue::tuple({a}))); break; }
+      case 0x86: { auto b = pop(); auto a = pop(); stack_.push_back(built(PickleValue::tuple({a, b}))); break; }
       case 0x87: {
         auto c = pop(); auto b = pop(); auto a = pop();
-        stack_.push_back(PickleValue::tuple({a, b, c}));
+        stack_.push_back(built(PickleValue::tuple({a, b, c})));
         break;
       }
-      case 'l': stack_.push_back(PickleValue::list(pop_to_mark())); break;  // LIST
+      case 'l': stack_.push_back(built(PickleValue::list(pop_to_mark()))); break;  // LIST
       case 'a': {  // APPEND
         auto v = pop();
         check(top().is(T::List), "APPEND on a {}", top().type_name());
+        check_insert(top(), v);
         top().as_items().push_back(std::move(v));
         break;
       }
       case 'e': {  // APPENDS
         auto vs = pop_to_mark();
         check(top().is(T::List), "APPENDS on a {}", top().type_name());
-        for (auto& v : vs) top().as_items().push_back(std::move(v));
+        for (auto& v : vs) {
+          check_insert(top(), v);
+          top().as_items().push_back(std::move(v));
+        }
         break;
       }
       case 'd': {  // DICT
         auto kv = pop_to_mark();
-        PickleValue dict = PickleValue::dict({});
+        PickleValue dict = built(PickleValue::dict({}));
         set_items(dict, kv);
         stack_.push_back(std::move(dict));
         break;
@@ -482,6 +549,8 @@ class Unpickler {
   std::vector<PickleValue> stack_;
   std::vector<std::size_t> marks_;
   std::unordered_map<std::uint64_t, PickleValue> memo_;
+  std::unordered_map<const void*, ContainerInfo> containers_;
+  std::vector<PickleValue> built_;
 };
 
 }  // namespace

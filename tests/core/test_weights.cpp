@@ -6,6 +6,7 @@
 #include "fixtures.h"
 #include "strata/core/error.h"
 #include "strata/core/file_io.h"
+#include "strata/core/pickle.h"
 #include "strata/core/weights.h"
 
 using strata_test::Contains;
@@ -92,6 +93,42 @@ TEST_CASE("read_pth: a pickle that would run code is refused and nothing runs", 
   CHECK_THROWS_AS(strata::read_state_dict(dir / "evil.pth"), strata::IOError);
   CHECK_THROWS_WITH(strata::read_state_dict(dir / "evil.pth"), Contains("the global 'posix.system' is not allowed"));
   CHECK_FALSE(fs::exists(marker));
+}
+
+namespace {
+strata::PickleValue unpickle_bytes(const std::string& bytes) {
+  std::size_t offset = 0;
+  return strata::unpickle(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), offset, nullptr,
+                          "crafted.pkl");
+}
+std::string nested_tuples(int levels) {  // None inside `levels` one-element tuples
+  return "\x80\x02N" + std::string(static_cast<std::size_t>(levels), '\x85') + ".";
+}
+}  // namespace
+
+// Found by fuzz_pickle: a dict put inside itself was a shared_ptr cycle (leaked), and 300,000 nested
+// tuples overflowed the stack when destroyed.
+TEST_CASE("unpickle: cyclic and too deeply nested values are refused", "[core]") {
+  using namespace std::string_literals;
+  SECTION("a dict inside itself") {
+    CHECK_THROWS_WITH(unpickle_bytes("\x80\x02}q\x00(h\x00h\x00u."s),
+                      Contains("'crafted.pkl' is not a valid weight file: a Dict is put inside itself"));
+  }
+  SECTION("a list changed after it was nested (a two-list cycle)") {
+    CHECK_THROWS_WITH(unpickle_bytes("\x80\x02]q\x00]q\x01h\x00" "ah\x00h\x01" "a."s),
+                      Contains("a List is changed after it was put inside another value"));
+  }
+  SECTION("depth") {
+    const auto deepest = unpickle_bytes(nested_tuples(100));
+    CHECK(deepest.as_items().size() == 1);
+    CHECK_THROWS_WITH(unpickle_bytes(nested_tuples(101)), Contains("values nest deeper than 100 levels"));
+    CHECK_THROWS_WITH(unpickle_bytes(nested_tuples(300000)), Contains("values nest deeper than 100 levels"));
+  }
+  SECTION("shared values stay allowed") {  // {'a': [1], 'b': <the same list>}
+    const auto dict = unpickle_bytes("\x80\x02}(X\x01\x00\x00\x00" "a]q\x00K\x01" "aX\x01\x00\x00\x00" "bh\x00u."s);
+    REQUIRE(dict.find("b") != nullptr);
+    CHECK(&dict.find("a")->as_items() == &dict.find("b")->as_items());
+  }
 }
 
 TEST_CASE("read_state_dict: broken and foreign files are IOErrors naming the file", "[core]") {
