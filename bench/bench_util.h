@@ -50,11 +50,12 @@ inline std::string python_timing(const std::string& statement, int runs, const s
 }
 
 /// Writes `script` to a temporary file `name` and runs it with Debian's /usr/bin/python3 (the
-/// python3-torch baseline); returns its standard output.
-inline std::string run_python(const std::string& script, const std::string& name) {
+/// python3-torch baseline), with `env` ("NAME=value ...") added to its environment; returns its
+/// standard output.
+inline std::string run_python(const std::string& script, const std::string& name, const std::string& env = "") {
   const auto file = std::filesystem::temp_directory_path() / name;
   std::ofstream(file) << script;
-  return shell("/usr/bin/python3 " + file.string());
+  return shell((env.empty() ? "" : "env " + env + " ") + "/usr/bin/python3 " + file.string());
 }
 
 }  // namespace strata_bench

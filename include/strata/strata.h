@@ -5,6 +5,7 @@
 #include "strata/core/error.h"
 #include "strata/core/file_io.h"
 #include "strata/core/logging.h"
+#include "strata/core/malloc_tuning.h"
 #include "strata/core/random.h"
 #include "strata/core/download.h"
 #include "strata/core/sha256.h"

@@ -14,6 +14,7 @@
 #include "strata/callbacks/progress.h"
 #include "strata/callbacks/schedule.h"
 #include "strata/core/error.h"
+#include "strata/core/malloc_tuning.h"
 #include "strata/core/state_dict.h"
 #include "strata/distributed/process_group.h"
 #include "strata/learner/recorder.h"
@@ -45,6 +46,7 @@ class TrainEvalCallback : public Callback {
     l.pct_train = 0;
     l.module().to(l.dls().device());
     if (l.dls().device().is_cuda() && l.options().cudnn_benchmark()) at::globalContext().setBenchmarkCuDNN(true);
+    if (l.options().tune_malloc()) tune_cpu_allocator();
   }
   void before_train(Learner& l) override {
     l.pct_train = static_cast<double>(l.epoch) / l.n_epoch;
