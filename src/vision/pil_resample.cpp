@@ -6,6 +6,12 @@
 
 #include "strata/core/error.h"
 
+#if defined(__x86_64__) && defined(__ELF__) && (defined(__clang__) ? __clang_major__ >= 14 : defined(__GNUC__))
+#define STRATA_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define STRATA_SIMD_CLONES
+#endif
+
 namespace strata::detail {
 namespace {
 
@@ -59,36 +65,35 @@ inline std::uint8_t clip8(std::int32_t v) {
   return static_cast<std::uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
 }
 
+// [rows][cols][C] (rows `stride` bytes apart) -> [cols][rows][C], in cache-sized tiles.
 template <int C>
-void horizontal_pass(const std::uint8_t* src, std::int64_t stride, std::int64_t rows, const Weights& w,
-                     std::int64_t out_width, std::uint8_t* dst) {
-  for (std::int64_t y = 0; y < rows; ++y) {
-    const std::uint8_t* row = src + y * stride;
-    std::uint8_t* out = dst + y * out_width * C;
-    for (std::int64_t o = 0; o < out_width; ++o) {
-      const std::int32_t* k = &w.weights[static_cast<std::size_t>(o * w.taps)];
-      const std::uint8_t* p = row + w.first[static_cast<std::size_t>(o)] * C;
-      const std::int64_t n = w.count[static_cast<std::size_t>(o)];
-      std::int32_t acc[C];
-      for (int c = 0; c < C; ++c) acc[c] = kHalf;
-      for (std::int64_t x = 0; x < n; ++x)
-        for (int c = 0; c < C; ++c) acc[c] += p[x * C + c] * k[x];
-      for (int c = 0; c < C; ++c) out[o * C + c] = clip8(acc[c]);
+void transpose(const std::uint8_t* __restrict src, std::int64_t stride, std::int64_t rows, std::int64_t cols,
+               std::uint8_t* __restrict dst) {
+  constexpr std::int64_t kTile = 64;
+  for (std::int64_t y0 = 0; y0 < rows; y0 += kTile) {
+    for (std::int64_t x0 = 0; x0 < cols; x0 += kTile) {
+      const std::int64_t y1 = std::min(rows, y0 + kTile), x1 = std::min(cols, x0 + kTile);
+      for (std::int64_t y = y0; y < y1; ++y)
+        for (std::int64_t x = x0; x < x1; ++x)
+          for (int c = 0; c < C; ++c) dst[(x * rows + y) * C + c] = src[y * stride + x * C + c];
     }
   }
 }
 
-void horizontal_pass_any(const std::uint8_t* src, std::int64_t stride, std::int64_t rows, std::int64_t channels,
-                         const Weights& w, std::int64_t out_width, std::uint8_t* dst) {
+void transpose_any(const std::uint8_t* src, std::int64_t stride, std::int64_t rows, std::int64_t cols,
+                   std::int64_t channels, std::uint8_t* dst) {
   switch (channels) {
-    case 1: return horizontal_pass<1>(src, stride, rows, w, out_width, dst);
-    case 3: return horizontal_pass<3>(src, stride, rows, w, out_width, dst);
-    case 4: return horizontal_pass<4>(src, stride, rows, w, out_width, dst);
+    case 1: return transpose<1>(src, stride, rows, cols, dst);
+    case 3: return transpose<3>(src, stride, rows, cols, dst);
+    case 4: return transpose<4>(src, stride, rows, cols, dst);
     default: STRATA_FAIL(ValueError, "resize: images with {} channels are not supported", channels);
   }
 }
 
-// Rows are contiguous runs of row_len bytes, so the inner loop vectorises.
+// Rows are contiguous runs of row_len bytes, so the inner loop vectorises; an AVX2 clone is picked
+// at load time where the CPU has it (8 int32 lanes with a native multiply; SSE2 has none). The
+// arithmetic is integer, so every clone gives the same bytes.
+STRATA_SIMD_CLONES
 void vertical_pass(const std::uint8_t* src, std::int64_t stride, std::int64_t first_row, const Weights& w,
                    std::int64_t out_height, std::int64_t row_len, std::uint8_t* dst) {
   std::vector<std::int32_t> acc(static_cast<std::size_t>(row_len));
@@ -121,9 +126,16 @@ at::Tensor pil_resize_bilinear(const std::uint8_t* pixels, std::int64_t height, 
   std::int64_t src_stride = row_stride, src_first = 0;
   at::Tensor temp;
   if (out_width != width) {
-    temp = at::empty({last_row - first_row, out_width, channels}, at::kByte);
-    horizontal_pass_any(pixels + first_row * row_stride, row_stride, last_row - first_row, channels,
-                        bilinear_weights(width, out_width), out_width, temp.data_ptr<std::uint8_t>());
+    // The horizontal pass runs as a vertical one on the transposed rows: contiguous, so it
+    // vectorises (filtering along a row of interleaved channels does not).
+    const std::int64_t rows = last_row - first_row, column_len = rows * channels;
+    std::vector<std::uint8_t> columns(static_cast<std::size_t>(width * column_len));
+    std::vector<std::uint8_t> filtered(static_cast<std::size_t>(out_width * column_len));
+    transpose_any(pixels + first_row * row_stride, row_stride, rows, width, channels, columns.data());
+    vertical_pass(columns.data(), column_len, 0, bilinear_weights(width, out_width), out_width, column_len,
+                  filtered.data());
+    temp = at::empty({rows, out_width, channels}, at::kByte);
+    transpose_any(filtered.data(), column_len, out_width, rows, channels, temp.data_ptr<std::uint8_t>());
     src = temp.data_ptr<std::uint8_t>();
     src_stride = out_width * channels;
     src_first = first_row;

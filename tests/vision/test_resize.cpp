@@ -1,9 +1,13 @@
+#include <algorithm>
+#include <utility>
+
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include "catch.h"
 #include "fixtures.h"
 #include "strata/core/error.h"
+#include "strata/core/file_io.h"
 #include "strata/vision/image_io.h"
 #include "strata/vision/resize.h"
 #include "strata/vision/show.h"
@@ -155,6 +159,11 @@ TEST_CASE("Resize: the same pixels as fastai's (PIL crop, then resize BILINEAR; 
                           c.size.height, i);
   }
   script += "Image.open(d + '/mask.png').resize((20, 64), Image.NEAREST).save(d + '/mask_out.png')\n";
+  // One channel (PIL mode L) takes the same path with another pixel stride.
+  const auto grey = Value(Kind::Image, photo.tensor().narrow(2, 1, 1).contiguous());
+  strata::write_image(dir / "grey.png", grey);
+  script += "im = Image.open(d + '/grey.png'); assert im.mode == 'L'\n"
+            "open(d + '/grey_out.raw', 'wb').write(im.resize((150, 61), Image.BILINEAR).tobytes())\n";
   strata_test::run_python(script);
   for (std::size_t i = 0; i < cases.size(); ++i) {
     INFO("case " << i);
@@ -163,6 +172,18 @@ TEST_CASE("Resize: the same pixels as fastai's (PIL crop, then resize BILINEAR; 
     REQUIRE(ours.sizes() == pil.sizes());
     CHECK((ours.to(at::kInt) - pil.to(at::kInt)).abs().max().item<int>() == 0);
   }
+  const strata::CropBox whole{0, 0, 548, 342};
+  const auto grey_out = strata::crop_pad_resize(grey, whole, {61, 150}, strata::PadMode::Zeros).tensor();
+  REQUIRE(grey_out.sizes() == at::IntArrayRef({61, 150, 1}));
+  const auto pil_grey = strata::read_file_bytes(dir / "grey_out.raw");
+  REQUIRE(pil_grey.size() == static_cast<std::size_t>(grey_out.numel()));
+  CHECK(std::equal(pil_grey.begin(), pil_grey.end(), grey_out.data_ptr<std::uint8_t>()));
+  // Four channels filter each channel alone (PIL premultiplies RGBA by alpha first; fastai's
+  // images are RGB, so strata does not).
+  const auto rgba = Value(Kind::Image, at::cat({photo.tensor(), grey.tensor()}, 2));
+  const auto rgba_out = strata::crop_pad_resize(rgba, whole, {61, 150}, strata::PadMode::Zeros).tensor();
+  const auto rgb_out = strata::crop_pad_resize(photo, whole, {61, 150}, strata::PadMode::Zeros).tensor();
+  CHECK(at::equal(rgba_out, at::cat({rgb_out, grey_out}, 2)));
   const auto mask = strata::crop_pad_resize(Value(Kind::Mask, codes), {0, 0, 53, 37}, {64, 20}, strata::PadMode::Zeros);
   CHECK(at::equal(mask.tensor(), strata::read_mask(dir / "mask_out.png").tensor()));
 }
