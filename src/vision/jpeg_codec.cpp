@@ -60,12 +60,12 @@ bool start(Decoder& d, int reduce) {
   return true;
 }
 
-bool read_rows(Decoder& d, std::uint8_t* out, std::size_t row_bytes) {
+// `rows` points at every output row: asking for many rows at once lets libjpeg upsample chroma
+// straight into them (one row per call goes through its spare-row buffer: an extra copy).
+bool read_rows(Decoder& d, JSAMPROW* rows) {
   if (setjmp(d.err.jump)) return false;
-  while (d.info.output_scanline < d.info.output_height) {
-    JSAMPROW row = out + d.info.output_scanline * row_bytes;
-    jpeg_read_scanlines(&d.info, &row, 1);
-  }
+  while (d.info.output_scanline < d.info.output_height)
+    jpeg_read_scanlines(&d.info, rows + d.info.output_scanline, d.info.output_height - d.info.output_scanline);
   jpeg_finish_decompress(&d.info);
   return true;
 }
@@ -134,8 +134,10 @@ at::Tensor jpeg_decode(const std::vector<std::uint8_t>& bytes, const std::string
   const std::int64_t h = d.info.output_height, w = d.info.output_width;
   const int channels = d.info.output_components;
   at::Tensor pixels = at::empty({h, w, channels}, at::kByte);
-  STRATA_CHECK_IO(read_rows(d, pixels.data_ptr<std::uint8_t>(), static_cast<std::size_t>(w * channels)),
-                  "'{}' is not a decodable image ({} bytes): {}", name, bytes.size(), d.err.message);
+  std::vector<JSAMPROW> rows(static_cast<std::size_t>(h));
+  for (std::int64_t y = 0; y < h; ++y) rows[static_cast<std::size_t>(y)] = pixels.data_ptr<std::uint8_t>() + y * w * channels;
+  STRATA_CHECK_IO(read_rows(d, rows.data()), "'{}' is not a decodable image ({} bytes): {}", name, bytes.size(),
+                  d.err.message);
   at::Tensor rgb = pixels;
   if (channels == 4) {
     rgb = at::empty({h, w, 3}, at::kByte);
