@@ -12,7 +12,7 @@
 namespace strata {
 
 void ProgressCallback::before_fit(Learner& l) {
-  tty_ = l.out == &std::cout && ::isatty(STDOUT_FILENO);
+  tty_ = live_bar_ ? *live_bar_ : (l.out == &std::cout && ::isatty(STDOUT_FILENO));
   if (!l.logging) return;
   const auto header = l.recorder().metric_names;
   *l.out << format_table_header(header) << "\n" << std::flush;

@@ -1,11 +1,14 @@
+#include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <torch/torch.h>
 
 #include "catch.h"
 #include "fixtures.h"
 #include "strata/callbacks/mixup.h"
+#include "strata/callbacks/progress.h"
 #include "strata/callbacks/tracker.h"
 #include "strata/core/error.h"
 #include "strata/learner/learner.h"
@@ -135,4 +138,51 @@ TEST_CASE("to_channelslast: NHWC weights and inputs, the same training as contig
   };
   const auto plain = run(false), nhwc = run(true);
   CHECK(torch::allclose(plain, nhwc, 1e-5, 1e-6));
+}
+
+namespace {
+
+// Sleeps in after_batch (before the progress bar, order 60) for the first `slow` training batches.
+class SlowBatches : public strata::Callback {
+ public:
+  explicit SlowBatches(int slow) : slow_(slow) {}
+  std::string name() const override { return "slow_batches"; }
+  int order() const override { return 50; }
+  void after_batch(strata::Learner& l) override {
+    if (l.training && l.iter < slow_) std::this_thread::sleep_for(std::chrono::milliseconds(210));
+  }
+
+ private:
+  int slow_;
+};
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("ProgressCallback: the live bar redraws at most every 0.2 s, and always at a phase's end", "[callbacks]") {
+  strata_test::TempDir dir;
+  const int slow = GENERATE(0, 3);
+  auto learn = tiny(dir.path(), {std::make_shared<SlowBatches>(slow)});
+  for (const auto& cb : learn->callbacks())
+    if (cb->name() == "progress") learn->remove_cb(cb);
+  learn->add_cb(std::make_shared<strata::ProgressCallback>(true));
+  learn->logging = true;
+  std::ostringstream out;
+  learn->out = &out;
+  REQUIRE(learn->dls().train().size() == 10);
+  const auto start = std::chrono::steady_clock::now();
+  learn->fit(1);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  INFO("slow batches " << slow << ", fit took " << seconds << " s");
+  // Each slow batch waits past the 0.2 s, so it draws; the first and the last always draw.
+  const auto train_draws = count_of(out.str(), "\rtrain 1/1 |");
+  CHECK(train_draws >= static_cast<std::size_t>(2 + std::max(0, slow - 1)));
+  CHECK(train_draws <= static_cast<std::size_t>(2 + slow + seconds / 0.2));
+  CHECK(count_of(out.str(), "\rvalid 1/1 |########################################| 2/2") == 1);
+  CHECK(count_of(out.str(), "\rtrain 1/1 |########################################| 10/10") == 1);
 }

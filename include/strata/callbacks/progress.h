@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "strata/callbacks/callback.h"
@@ -16,6 +17,9 @@ std::string progress_bar(std::size_t done, std::size_t total, int width = 40);
 /// stall a GPU on every batch.
 class ProgressCallback : public Callback {
  public:
+  /// `live_bar`: draw the bar on `learn.out` always (true), never (false), or only when that is
+  /// std::cout on a terminal (nullopt, the default).
+  explicit ProgressCallback(std::optional<bool> live_bar = std::nullopt) : live_bar_(live_bar) {}
   std::string name() const override { return "progress"; }
   int order() const override { return 60; }
   void before_fit(Learner& l) override;
@@ -28,6 +32,7 @@ class ProgressCallback : public Callback {
  private:
   void start_bar(Learner& l);
   void end_bar(Learner& l);
+  std::optional<bool> live_bar_;
   bool tty_ = false;
   bool bar_ = false;
   std::chrono::steady_clock::time_point last_draw_;
