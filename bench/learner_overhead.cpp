@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
       + strata_bench::python_timing("epoch()", runs, "", /*best=*/true);
   // strata's Learner tunes glibc's malloc (strata::tune_cpu_allocator); Python gets the same
   // settings through the environment in a second measurement, to show what they are worth.
-  const std::string same_malloc = "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728";
+  const std::string same_malloc =
+      "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728";
   auto python_epoch = [&](const std::string& env) {
     return std::stod(strata_bench::run_python(script, "strata-bench-train.py", env));
   };

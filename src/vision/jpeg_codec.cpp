@@ -135,7 +135,8 @@ at::Tensor jpeg_decode(const std::vector<std::uint8_t>& bytes, const std::string
   const int channels = d.info.output_components;
   at::Tensor pixels = at::empty({h, w, channels}, at::kByte);
   std::vector<JSAMPROW> rows(static_cast<std::size_t>(h));
-  for (std::int64_t y = 0; y < h; ++y) rows[static_cast<std::size_t>(y)] = pixels.data_ptr<std::uint8_t>() + y * w * channels;
+  std::uint8_t* first_row = pixels.data_ptr<std::uint8_t>();
+  for (std::int64_t y = 0; y < h; ++y) rows[static_cast<std::size_t>(y)] = first_row + y * w * channels;
   STRATA_CHECK_IO(read_rows(d, rows.data()), "'{}' is not a decodable image ({} bytes): {}", name, bytes.size(),
                   d.err.message);
   at::Tensor rgb = pixels;

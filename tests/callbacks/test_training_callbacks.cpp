@@ -164,7 +164,8 @@ std::size_t count_of(const std::string& text, const std::string& what) {
 
 }  // namespace
 
-TEST_CASE("ProgressCallback: the live bar redraws at most every 0.2 s, and always at a phase's end", "[callbacks]") {
+TEST_CASE("ProgressCallback: the live bar redraws at most every 0.2 s, and always at a phase's end",
+          "[callbacks]") {
   strata_test::TempDir dir;
   const int slow = GENERATE(0, 3);
   auto learn = tiny(dir.path(), {std::make_shared<SlowBatches>(slow)});
