@@ -89,9 +89,9 @@ TEST_CASE("hash_prefix and torch_hub_checkpoints follow torch.hub", "[core]") {
   CHECK(strata::hash_prefix("resnet34-b627a593.pth") == "b627a593");
   CHECK(strata::hash_prefix("model.pth").empty());
   strata_test::TempDir home;
-  setenv("TORCH_HOME", home.path().c_str(), 1);
+  const strata_test::ScopedEnv torch_home("TORCH_HOME");
+  torch_home.set(home.path());
   CHECK(strata::torch_hub_checkpoints() == home.path() / "hub" / "checkpoints");
-  unsetenv("TORCH_HOME");
 }
 
 TEST_CASE("cached_download: downloads, checks the hash, reuses the cache, never leaves a torn file", "[core]") {
@@ -99,8 +99,9 @@ TEST_CASE("cached_download: downloads, checks the hash, reuses the cache, never 
   const std::string good = write_weights(served.path(), "tiny", true);
   const std::string bad = write_weights(served.path(), "bad", false);
   const std::string cut = write_weights(served.path(), "cut", true);
-  setenv("TORCH_HOME", home.path().c_str(), 1);
-  unsetenv("STRATA_OFFLINE");
+  const strata_test::ScopedEnv torch_home("TORCH_HOME"), offline("STRATA_OFFLINE");
+  torch_home.set(home.path());
+  offline.unset();
   const fs::path cache = home.path() / "hub" / "checkpoints";
   strata::DownloadOptions quiet;
   quiet.progress = false;
@@ -127,9 +128,7 @@ TEST_CASE("cached_download: downloads, checks the hash, reuses the cache, never 
   }
   // The server is gone: a cached file is still found, an uncached one cannot be fetched.
   if (fs::exists(cache / good)) CHECK(strata::cached_download("http://127.0.0.1:9/" + good, quiet) == cache / good);
-  setenv("STRATA_OFFLINE", "1", 1);
+  offline.set("1");
   CHECK_THROWS_WITH(strata::cached_download("http://127.0.0.1:9/other-12345678.pth", quiet),
                     Contains("STRATA_OFFLINE=1 forbids downloading"));
-  unsetenv("STRATA_OFFLINE");
-  unsetenv("TORCH_HOME");
 }

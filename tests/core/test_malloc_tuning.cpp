@@ -1,14 +1,13 @@
 // glibc malloc tuning for CPU training: a block freed by one step is reused by the next instead
 // of being unmapped and faulted in again.
 #include <cstdlib>
-#include <optional>
-#include <string>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
 #include "catch.h"
+#include "fixtures.h"
 #include "strata/core/malloc_tuning.h"
 
 #if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
@@ -23,27 +22,10 @@ std::size_t mmapped_while_holding_16mb() {
   return held - mallinfo2().hblkhd;
 }
 
-class EnvVar {
- public:
-  explicit EnvVar(const char* name) : name_(name) {
-    if (const char* v = std::getenv(name)) old_ = v;
-  }
-  ~EnvVar() {
-    if (old_) setenv(name_, old_->c_str(), 1);
-    else unsetenv(name_);
-  }
-  void set(const char* value) { setenv(name_, value, 1); }
-  void unset() { unsetenv(name_); }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
-
 }  // namespace
 
 TEST_CASE("tune_cpu_allocator: a freed 16 MB block stays in malloc's heap; GLIBC_TUNABLES wins", "[core]") {
-  EnvVar tunables("GLIBC_TUNABLES");
+  const strata_test::ScopedEnv tunables("GLIBC_TUNABLES");
   // Back to glibc's initial settings, with the heap's free top released: 16 MB then comes from
   // its own mmap (which also shows that the measurement works).
   REQUIRE(mallopt(M_MMAP_THRESHOLD, 128 << 10) == 1);

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <stdexcept>
@@ -46,5 +47,15 @@ std::string run_python(const std::string& script) {
   }
   return out;
 }
+
+ScopedEnv::ScopedEnv(std::string name) : name_(std::move(name)) {
+  if (const char* v = std::getenv(name_.c_str())) previous_ = v;
+}
+ScopedEnv::~ScopedEnv() {
+  if (previous_) ::setenv(name_.c_str(), previous_->c_str(), 1);
+  else ::unsetenv(name_.c_str());
+}
+void ScopedEnv::set(const std::string& value) const { ::setenv(name_.c_str(), value.c_str(), 1); }
+void ScopedEnv::unset() const { ::unsetenv(name_.c_str()); }
 
 }  // namespace strata_test

@@ -2,6 +2,7 @@
 // Shared test helpers: real data locations, temporary folders, the Python reference tool.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace strata_test {
@@ -21,6 +22,22 @@ class TempDir {
 
  private:
   std::filesystem::path path_;
+};
+
+/// Sets or unsets an environment variable for a scope; its previous value comes back at the end,
+/// also when an assertion throws.
+class ScopedEnv {
+ public:
+  explicit ScopedEnv(std::string name);
+  ~ScopedEnv();
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+  void set(const std::string& value) const;
+  void unset() const;
+
+ private:
+  std::string name_;
+  std::optional<std::string> previous_;
 };
 
 /// Runs `script` with Debian's /usr/bin/python3 (python3-torch, python3-pil); returns its stdout.
