@@ -4,7 +4,9 @@
 /// Only the opcodes and globals that `torch.save(model.state_dict())` and fastai's `learn.save`
 /// produce are accepted: OrderedDict, tensors rebuilt from storages, plain containers, numbers and
 /// strings. Anything else (another global, an unknown opcode, a read past the buffer) is refused
-/// with a clear error: no pickle content is ever executed.
+/// with a clear error: no pickle content is ever executed. So are values that contain themselves
+/// (a list or dict changed after it was put inside another value, which Python's pickler never
+/// writes) and values nested deeper than 100 levels: a hostile file cannot leak or overflow the stack.
 
 #include <cstdint>
 #include <functional>
