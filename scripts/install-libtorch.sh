@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs the official LibTorch 2.x (CUDA build) from PyPI's torch wheel into a private folder and
 # prints the CMake prefix to pass as CMAKE_PREFIX_PATH. The wheel is a complete LibTorch (headers,
-# shared libraries, share/cmake/Torch); its CUDA runtime comes from the nvidia-* wheels pip
-# installs next to it, found through torch's own RUNPATH, so no GPU or driver is needed to build
-# and to run the CPU code paths. Idempotent: a second call only prints the prefix.
+# shared libraries, share/cmake/Torch); its CUDA runtime comes from the nvidia-* wheels unpacked
+# next to it, found through torch's own RUNPATH, so no GPU or driver is needed to build and to run
+# the CPU code paths. Idempotent: a second call only prints the prefix.
 #
 # Usage: scripts/install-libtorch.sh [version]   (default $STRATA_TORCH2_VERSION or 2.9.1)
-# Folder: $STRATA_TORCH2_DIR (default ~/.cache/strata/libtorch-<version>). pip's cache keeps the
-# downloads, so a fresh folder on the same machine does not download again.
+# Folder: $STRATA_TORCH2_DIR (default ~/.cache/strata/libtorch-<version>), ~6 GB; it is the cache:
+# nothing else is kept, so a new folder downloads again (~3.5 GB).
 set -euo pipefail
 version="${1:-${STRATA_TORCH2_VERSION:-2.9.1}}"
 dir="${STRATA_TORCH2_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/strata/libtorch-$version}"
@@ -22,9 +22,10 @@ if [[ ! -f "$prefix/share/cmake/Torch/TorchConfig.cmake" ]]; then
     $sudo apt-get install -y -q --no-install-recommends python3-pip >&2
   fi
   echo "strata: installing torch==$version (LibTorch with CUDA) into $dir" >&2
-  # --target keeps it out of every Python environment; Debian's pip needs the override to allow it.
-  PIP_BREAK_SYSTEM_PACKAGES=1 "$python" -m pip install -q --disable-pip-version-check --no-warn-script-location \
-    --target "$dir.partial" "torch==$version" >&2
+  # One wheel at a time and no pip cache (~10 GB less disk at the peak than `pip install
+  # --target`); triton is left out: it serves torch.compile in Python, never LibTorch.
+  rm -rf "$dir.partial"
+  "$python" "$(dirname "${BASH_SOURCE[0]}")/unpack_wheels.py" "$dir.partial" "torch==$version" --skip triton >&2
   rm -rf "$dir"
   mv "$dir.partial" "$dir"
 fi

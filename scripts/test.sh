@@ -5,7 +5,13 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${STRATA_BUILD_DIR:-$root/build}"
 
-stage() { echo; echo "== $1 ($(date +%H:%M:%S))"; }
+mkdir -p "$build"
+free_disk() { df -h --output=avail "$build" | tail -1 | tr -d ' '; }
+stage() { echo; echo "== $1 ($(date +%H:%M:%S), $(free_disk) free on disk)"; }
+# The check builds below (sanitizers, fuzzers, LibTorch 2.x) are removed once they pass, so the
+# disk holds at most two builds at a time (~2 GB each, with their test outputs); STRATA_KEEP_BUILDS=1
+# keeps them.
+prune() { if [[ "${STRATA_KEEP_BUILDS:-0}" != "1" ]]; then rm -rf "$1"; fi; }
 
 stage "dependencies"
 "$root/scripts/install-deps.sh" --tests
@@ -28,9 +34,11 @@ STRATA_BUILD_DIR="$build-asan" "$root/scripts/build.sh" -DCMAKE_CXX_STANDARD=20 
 stage "tests under AddressSanitizer + UBSan (all but the package test)"
 (cd "$build-asan" && ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --output-on-failure --parallel "$(nproc)" -LE package)
+prune "$build-asan"
 
 stage "fuzz the readers of untrusted files (libFuzzer, clang, ASan + UBSan; ${STRATA_FUZZ_SECONDS:-30} s each)"
 STRATA_BUILD_DIR="$build-fuzz" "$root/scripts/fuzz.sh"
+prune "$build-fuzz"
 
 # The official LibTorch 2.x with CUDA, as most users have it (PyPI's torch wheel; no GPU needed to
 # build it and to run the CPU suite). STRATA_SKIP_TORCH2=1 skips it for a quick local run.
@@ -44,5 +52,6 @@ if [[ "${STRATA_SKIP_TORCH2:-0}" != "1" ]]; then
   # The wheel's OpenMP spins while it waits; with two test processes on two cores that halves the
   # speed (docs/performance.md). Passive waiting is what a loaded machine wants.
   (cd "$build-torch2" && OMP_WAIT_POLICY=PASSIVE ctest --output-on-failure --parallel "$(nproc)")
+  prune "$build-torch2"
 fi
 stage "done"

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Unpacks a PyPI package and everything it requires into one folder, one wheel at a time.
+
+Usage: unpack_wheels.py FOLDER REQUIREMENT [--skip NAME ...]
+
+`pip install --target` first downloads every wheel and unpacks them all in a temporary folder:
+for torch with CUDA that is ~3.5 GB of wheels plus ~6 GB unpacked on top of the result, and it
+keeps the wheels in pip's cache too. Here the most the disk holds beyond the result is one wheel,
+and nothing is cached. Only wheels are taken (no builds from source); entry-point scripts are not
+made (nothing here runs them). A requirement's first appearance decides its version, as in the
+dependency lists this is used for (torch pins its CUDA libraries exactly).
+"""
+import argparse
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import zipfile
+from email.parser import Parser
+
+try:
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+except ImportError:  # pip carries its own copy
+    from pip._vendor.packaging.requirements import Requirement
+    from pip._vendor.packaging.utils import canonicalize_name
+
+
+def download_wheel(requirement, folder):
+    spec = f"{requirement.name}{requirement.specifier}"
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
+                    "--no-deps", "--no-cache-dir", "--only-binary=:all:", "-d", folder, spec],
+                   check=True, stdout=sys.stderr)
+    wheels = list(pathlib.Path(folder).glob("*.whl"))
+    if len(wheels) != 1:
+        sys.exit(f"unpack_wheels: pip download '{spec}' gave {len(wheels)} wheels, expected one")
+    return wheels[0]
+
+
+def unpack(wheel, target):
+    """Extracts the wheel, keeping executable bits, and returns the Requires-Dist lines of its METADATA."""
+    with zipfile.ZipFile(wheel) as archive:
+        for info in archive.infolist():
+            path = archive.extract(info, target)
+            mode = info.external_attr >> 16
+            if mode and not info.is_dir():
+                os.chmod(path, mode & 0o777)
+        metadata = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        if len(metadata) != 1:
+            sys.exit(f"unpack_wheels: {wheel.name} has {len(metadata)} METADATA files, expected one")
+        headers = Parser().parsestr(archive.read(metadata[0]).decode("utf-8"))
+    return headers.get_all("Requires-Dist") or []
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("target")
+    parser.add_argument("requirement")
+    parser.add_argument("--skip", action="append", default=[], help="a package not to install")
+    args = parser.parse_args()
+
+    skipped = {canonicalize_name(name) for name in args.skip}
+    done = set()
+    queue = [Requirement(args.requirement)]
+    while queue:
+        requirement = queue.pop(0)
+        name = canonicalize_name(requirement.name)
+        if name in done or name in skipped:
+            continue
+        if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        done.add(name)
+        with tempfile.TemporaryDirectory(prefix="strata-wheel-") as folder:
+            wheel = download_wheel(requirement, folder)
+            print(f"unpack_wheels: {wheel.name} ({wheel.stat().st_size / 2**20:.0f} MiB)", file=sys.stderr)
+            queue.extend(Requirement(line) for line in unpack(wheel, args.target))
+
+
+if __name__ == "__main__":
+    main()
