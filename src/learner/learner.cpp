@@ -422,6 +422,7 @@ std::vector<std::optional<double>> Learner::validate(int ds_idx) {
   torch::NoGradGuard no_grad;
   module().to(dls_.device());
   module().eval();
+  if (options().tune_malloc()) tune_cpu_allocator();
   const bool was_training = training;
   training = false;
   at::Tensor total;  // on the device: read back once, after the last batch

@@ -8,6 +8,7 @@
 
 #include "strata/callbacks/progress.h"
 #include "strata/core/error.h"
+#include "strata/core/malloc_tuning.h"
 #include "strata/learner/learner.h"
 
 namespace strata {
@@ -44,6 +45,7 @@ Predictions Learner::get_preds(DataLoader& dl, bool with_decoded, bool with_loss
   torch::NoGradGuard no_grad;
   module().to(dl.options().device());
   module().eval();
+  if (options().tune_malloc()) tune_cpu_allocator();
   const bool tty = out == &std::cout && logging && ::isatty(STDOUT_FILENO) != 0;
   std::vector<at::Tensor> preds, targets, losses;
   std::size_t b = 0;

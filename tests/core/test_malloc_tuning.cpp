@@ -1,6 +1,7 @@
 // glibc malloc tuning for CPU training: a block freed by one step is reused by the next instead
 // of being unmapped and faulted in again.
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include <torch/torch.h>
@@ -50,9 +51,10 @@ TEST_CASE("tune_cpu_allocator: a freed 16 MB block stays in malloc's heap; GLIBC
   CHECK(mmapped_while_holding_16mb() == 0);
 }
 
-TEST_CASE("Learner::fit tunes malloc unless LearnerOptions::tune_malloc(false)", "[learner]") {
+TEST_CASE("Learner's loops tune malloc unless LearnerOptions::tune_malloc(false)", "[learner]") {
   const strata_test::ScopedEnv tunables("GLIBC_TUNABLES");
   tunables.unset();
+  const std::string loop = GENERATE("fit", "validate", "get_preds");
   const bool tune = GENERATE(true, false);
   std::vector<strata::Item> items;
   for (int i = 0; i < 16; ++i)
@@ -65,8 +67,10 @@ TEST_CASE("Learner::fit tunes malloc unless LearnerOptions::tune_malloc(false)",
                         strata::LearnerOptions().loss_func(strata::CrossEntropyLossFlat()).tune_malloc(tune));
   learn.logging = false;
   untune();
-  learn.fit(1);
-  INFO("tune_malloc " << tune);
+  if (loop == "fit") learn.fit(1);
+  else if (loop == "validate") learn.validate();
+  else learn.get_preds();
+  INFO(loop << " with tune_malloc " << tune);
   if (tune) CHECK(mmapped_while_holding_16mb() == 0);
   else CHECK(mmapped_while_holding_16mb() >= std::size_t{16 << 20});
 }

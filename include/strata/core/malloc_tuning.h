@@ -10,7 +10,8 @@ namespace strata {
 
 /// Keeps freed blocks of up to 32 MB (glibc's largest mmap threshold) in malloc's heap for reuse
 /// and trims the heap only when more than 128 MB at its top is free. Process-wide and cheap to
-/// repeat; `Learner::fit` calls it unless `LearnerOptions::tune_malloc(false)`. Does nothing and
+/// repeat; `Learner::fit`, `validate` and `get_preds` call it unless
+/// `LearnerOptions::tune_malloc(false)`. Does nothing and
 /// returns false where malloc is not glibc's, or when the environment variable GLIBC_TUNABLES
 /// already sets a glibc.malloc value (the user's choice wins).
 bool tune_cpu_allocator();

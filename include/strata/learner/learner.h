@@ -62,7 +62,8 @@ struct LearnerOptions {
   /// fastest (fastai defaults.benchmark; worth it when shapes repeat, as in training)
   TORCH_ARG(bool, cudnn_benchmark) = true;
   /// keep freed blocks in glibc's malloc heap for the next step instead of returning them to the
-  /// OS (process-wide, set at each fit; see strata::tune_cpu_allocator): CPU epochs 20-30 % faster
+  /// OS (process-wide, set by fit, validate and get_preds; see strata::tune_cpu_allocator): CPU
+  /// epochs 20-30 % faster
   TORCH_ARG(bool, tune_malloc) = true;
 };
 
