@@ -420,9 +420,7 @@ SuggestedLRs Learner::lr_find(const LRFindOptions& o) {
 std::vector<std::optional<double>> Learner::validate(int ds_idx) {
   DataLoader& loader = dls_[static_cast<std::size_t>(ds_idx)];
   torch::NoGradGuard no_grad;
-  module().to(dls_.device());
-  module().eval();
-  if (options().tune_malloc()) tune_cpu_allocator();
+  start_inference(dls_.device());
   const bool was_training = training;
   training = false;
   at::Tensor total;  // on the device: read back once, after the last batch

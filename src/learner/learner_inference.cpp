@@ -36,6 +36,12 @@ class AsTraining : public ItemSource {
 
 }  // namespace
 
+void Learner::start_inference(const at::Device& device) {
+  module().to(device);
+  module().eval();
+  if (options().tune_malloc()) tune_cpu_allocator();
+}
+
 Predictions Learner::get_preds(int ds_idx, bool with_decoded, bool with_loss) {
   DataLoader ordered = dls_[static_cast<std::size_t>(ds_idx)].ordered();
   return get_preds(ordered, with_decoded, with_loss);
@@ -43,9 +49,7 @@ Predictions Learner::get_preds(int ds_idx, bool with_decoded, bool with_loss) {
 
 Predictions Learner::get_preds(DataLoader& dl, bool with_decoded, bool with_loss, std::optional<int> n_inp) {
   torch::NoGradGuard no_grad;
-  module().to(dl.options().device());
-  module().eval();
-  if (options().tune_malloc()) tune_cpu_allocator();
+  start_inference(dl.options().device());
   const bool tty = out == &std::cout && logging && ::isatty(STDOUT_FILENO) != 0;
   std::vector<at::Tensor> preds, targets, losses;
   std::size_t b = 0;

@@ -252,6 +252,8 @@ class Learner {
   void all_batches();
   void one_batch(Item batch);
   void set_device();
+  /// validate's and get_preds's start: the model on `device`, in eval mode, malloc tuned.
+  void start_inference(const at::Device& device);
 
   DataLoaders dls_;
   LearnerModel model_;
