@@ -19,6 +19,8 @@ packages=(
 if [[ "${1:-}" == "--tests" ]]; then
   # Catch2 and the Python reference tools that generate parity fixtures at test time.
   packages+=(catch2 python3 python3-torch python3-torchvision python3-pil python3-numpy)
+  # pip, which scripts/unpack_wheels.py drives (its test, and the official LibTorch's install).
+  packages+=(python3-pip)
   # clang with its runtime libraries: libFuzzer, AddressSanitizer and UBSan for scripts/fuzz.sh.
   packages+=(clang libclang-rt-14-dev)
   # The API reference (scripts/docs.sh), checked warning-free by the test script.

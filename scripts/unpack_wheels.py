@@ -32,10 +32,8 @@ def download_wheel(requirement, folder):
     subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
                     "--no-deps", "--no-cache-dir", "--only-binary=:all:", "-d", folder, spec],
                    check=True, stdout=sys.stderr)
-    wheels = list(pathlib.Path(folder).glob("*.whl"))
-    if len(wheels) != 1:
-        sys.exit(f"unpack_wheels: pip download '{spec}' gave {len(wheels)} wheels, expected one")
-    return wheels[0]
+    # pip fails (naming the requirement) unless it got exactly this one wheel with valid metadata.
+    return next(pathlib.Path(folder).glob("*.whl"))
 
 
 def unpack(wheel, target):
@@ -46,10 +44,8 @@ def unpack(wheel, target):
             mode = info.external_attr >> 16
             if mode and not info.is_dir():
                 os.chmod(path, mode & 0o777)
-        metadata = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
-        if len(metadata) != 1:
-            sys.exit(f"unpack_wheels: {wheel.name} has {len(metadata)} METADATA files, expected one")
-        headers = Parser().parsestr(archive.read(metadata[0]).decode("utf-8"))
+        metadata = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        headers = Parser().parsestr(archive.read(metadata).decode("utf-8"))
     return headers.get_all("Requires-Dist") or []
 
 
@@ -72,7 +68,10 @@ def main():
             continue
         done.add(name)
         with tempfile.TemporaryDirectory(prefix="strata-wheel-") as folder:
-            wheel = download_wheel(requirement, folder)
+            try:
+                wheel = download_wheel(requirement, folder)
+            except subprocess.CalledProcessError:
+                sys.exit(f"unpack_wheels: pip could not download '{requirement}' (its message is above)")
             print(f"unpack_wheels: {wheel.name} ({wheel.stat().st_size / 2**20:.0f} MiB)", file=sys.stderr)
             queue.extend(Requirement(line) for line in unpack(wheel, args.target))
 
