@@ -8,7 +8,8 @@ disk held 10.7 GB at the peak for a 6.7 GB result (measured). Here the most it h
 result is one wheel (torch's, 0.9 GB), and pip's cache is not used. Only wheels are taken (no
 builds from source); entry-point scripts are not made (nothing here runs them). A requirement's
 first appearance decides its version, as in the dependency lists this is used for (torch pins its
-CUDA libraries exactly).
+CUDA libraries exactly). Extras are honoured wherever they are asked for (torch 2.11 requires
+`cuda-toolkit[cudart,cufile,...]`, whose libraries hide behind `extra == "cufile"` markers).
 """
 import argparse
 import os
@@ -57,24 +58,39 @@ def main():
     args = parser.parse_args()
 
     skipped = {canonicalize_name(name) for name in args.skip}
-    done = set()
+    requires = {}  # name -> Requires-Dist lines of its unpacked wheel
+    extras_done = {}  # name -> the extras whose requirements were queued
     queue = [Requirement(args.requirement)]
+
+    def queue_requirements(name, extras):
+        """Queues the requirements of `name` that apply without extras or with one of `extras`."""
+        for line in requires[name]:
+            dependency = Requirement(line)
+            marker = dependency.marker
+            if marker is None or any(marker.evaluate({"extra": extra}) for extra in ["", *extras]):
+                queue.append(dependency)
+
     while queue:
         requirement = queue.pop(0)
         name = canonicalize_name(requirement.name)
-        if name in done or name in skipped:
+        if name in skipped:
             continue
-        if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
+        extras = {canonicalize_name(extra) for extra in requirement.extras}
+        if name in requires:  # unpacked already: only extras not seen before add requirements
+            new = extras - extras_done[name]
+            extras_done[name] |= new
+            if new:  # re-queued plain requirements are already done: no-ops
+                queue_requirements(name, new)
             continue
-        done.add(name)
         with tempfile.TemporaryDirectory(prefix="strata-wheel-") as folder:
             try:
                 wheel = download_wheel(requirement, folder)
             except subprocess.CalledProcessError:
                 sys.exit(f"unpack_wheels: pip could not download '{requirement}' (its message is above)")
             print(f"unpack_wheels: {wheel.name} ({wheel.stat().st_size / 2**20:.0f} MiB)", file=sys.stderr)
-            queue.extend(Requirement(line) for line in unpack(wheel, args.target))
-
+            requires[name] = unpack(wheel, args.target)
+        extras_done[name] = extras
+        queue_requirements(name, extras)
 
 if __name__ == "__main__":
     main()

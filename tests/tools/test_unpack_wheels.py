@@ -56,6 +56,22 @@ class UnpackWheels(unittest.TestCase):
         self.assertEqual((out / "alpha/__init__.py").stat().st_mode & 0o777, 0o644)
         self.assertEqual(result.stderr.count("unpack_wheels: alpha-1.0"), 1)
 
+    def test_extras_add_the_requirements_behind_their_markers(self):
+        # torch 2.11 -> cuda-toolkit[cudart]: the runtime hides behind `extra == "cudart"`; "unasked"
+        # has no wheel, so pip would fail if an extra nobody asked for were followed.
+        make_wheel(self.index, "top", ["kit[cudart]", "other"], {"top/__init__.py": ("", 0o644)})
+        make_wheel(self.index, "other", ["kit[cufile]"], {"other/__init__.py": ("", 0o644)})
+        make_wheel(self.index, "kit", ['cudart; extra == "cudart"', 'cufile; extra == "cufile"',
+                                       'unasked; extra == "all"', "base"], {"kit/__init__.py": ("", 0o644)})
+        for name in ["cudart", "cufile", "base"]:
+            make_wheel(self.index, name, [], {f"{name}/__init__.py": ("", 0o644)})
+        result = self.unpack("top")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        unpacked = {p.name for p in (self.root / "out").iterdir() if not p.name.endswith(".dist-info")}
+        self.assertEqual(unpacked, {"top", "other", "kit", "cudart", "cufile", "base"})
+        self.assertEqual(result.stderr.count("unpack_wheels: kit-1.0"), 1)
+        self.assertEqual(result.stderr.count("unpack_wheels: base-1.0"), 1)
+
     def test_a_requirement_without_a_wheel_is_named(self):
         make_wheel(self.index, "alpha", ["missing>=2"], {"alpha/__init__.py": ("", 0o644)})
         result = self.unpack("alpha")
