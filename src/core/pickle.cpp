@@ -12,71 +12,39 @@ namespace strata {
 
 // ---- PickleValue -------------------------------------------------------------------------------
 
-PickleValue PickleValue::boolean(bool v) {
+template <typename Fill>
+PickleValue PickleValue::make(Type type, Fill fill) {
   PickleValue p;
-  p.type_ = Type::Bool;
-  p.int_ = v;
+  p.type_ = type;
+  fill(p);
   return p;
 }
-PickleValue PickleValue::integer(std::int64_t v) {
-  PickleValue p;
-  p.type_ = Type::Int;
-  p.int_ = v;
-  return p;
-}
-PickleValue PickleValue::floating(double v) {
-  PickleValue p;
-  p.type_ = Type::Float;
-  p.float_ = v;
-  return p;
-}
+PickleValue PickleValue::boolean(bool v) { return make(Type::Bool, [&](PickleValue& p) { p.int_ = v; }); }
+PickleValue PickleValue::integer(std::int64_t v) { return make(Type::Int, [&](PickleValue& p) { p.int_ = v; }); }
+PickleValue PickleValue::floating(double v) { return make(Type::Float, [&](PickleValue& p) { p.float_ = v; }); }
 PickleValue PickleValue::string(std::string v) {
-  PickleValue p;
-  p.type_ = Type::String;
-  p.text_ = std::move(v);
-  return p;
+  return make(Type::String, [&](PickleValue& p) { p.text_ = std::move(v); });
 }
 PickleValue PickleValue::bytes(std::string v) {
-  PickleValue p;
-  p.type_ = Type::Bytes;
-  p.text_ = std::move(v);
-  return p;
+  return make(Type::Bytes, [&](PickleValue& p) { p.text_ = std::move(v); });
 }
 PickleValue PickleValue::tensor(at::Tensor v) {
-  PickleValue p;
-  p.type_ = Type::Tensor;
-  p.tensor_ = std::move(v);
-  return p;
+  return make(Type::Tensor, [&](PickleValue& p) { p.tensor_ = std::move(v); });
 }
 PickleValue PickleValue::storage(at::Tensor flat) {
-  PickleValue p;
-  p.type_ = Type::Storage;
-  p.tensor_ = std::move(flat);
-  return p;
+  return make(Type::Storage, [&](PickleValue& p) { p.tensor_ = std::move(flat); });
 }
 PickleValue PickleValue::list(Items v) {
-  PickleValue p;
-  p.type_ = Type::List;
-  p.items_ = std::make_shared<Items>(std::move(v));
-  return p;
+  return make(Type::List, [&](PickleValue& p) { p.items_ = std::make_shared<Items>(std::move(v)); });
 }
 PickleValue PickleValue::tuple(Items v) {
-  PickleValue p;
-  p.type_ = Type::Tuple;
-  p.items_ = std::make_shared<Items>(std::move(v));
-  return p;
+  return make(Type::Tuple, [&](PickleValue& p) { p.items_ = std::make_shared<Items>(std::move(v)); });
 }
 PickleValue PickleValue::dict(Pairs v) {
-  PickleValue p;
-  p.type_ = Type::Dict;
-  p.pairs_ = std::make_shared<Pairs>(std::move(v));
-  return p;
+  return make(Type::Dict, [&](PickleValue& p) { p.pairs_ = std::make_shared<Pairs>(std::move(v)); });
 }
 PickleValue PickleValue::global(std::string module, std::string name) {
-  PickleValue p;
-  p.type_ = Type::Global;
-  p.text_ = module + "\n" + name;
-  return p;
+  return make(Type::Global, [&](PickleValue& p) { p.text_ = module + "\n" + name; });
 }
 
 const char* PickleValue::type_name() const {

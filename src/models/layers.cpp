@@ -275,6 +275,12 @@ void SequentialExImpl::append(torch::nn::AnyModule layer) {
   layers_.push_back(std::move(layer));
 }
 
+std::shared_ptr<torch::nn::Module> SequentialExImpl::clone(const torch::optional<torch::Device>& device) const {
+  auto copy = std::make_shared<SequentialExImpl>();
+  for (const auto& layer : layers_) copy->append(layer.clone(device));
+  return copy;
+}
+
 torch::Tensor SequentialExImpl::forward(torch::Tensor x) {
   const torch::Tensor orig = x;
   for (auto& layer : layers_) {

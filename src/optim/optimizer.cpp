@@ -9,7 +9,7 @@
 
 namespace strata {
 
-Optimizer::Optimizer(ParamGroupList groups, Hypers defaults) : groups_(std::move(groups)) {
+Optimizer::Optimizer(ParamGroups groups, Hypers defaults) : groups_(std::move(groups)) {
   STRATA_CHECK(!groups_.empty(), "Optimizer: no parameter groups");
   hypers_.assign(groups_.size(), defaults);
 }
@@ -136,21 +136,30 @@ void update_moments(const at::Tensor& p, const Hypers& h, ParamState& s) {
   s.step += 1;
 }
 
-}  // namespace
-
-Adam::Adam(ParamGroupList groups, double lr, double mom, double sqr_mom, double eps, double wd)
-    : Optimizer(std::move(groups), {{"lr", lr}, {"mom", mom}, {"sqr_mom", sqr_mom}, {"eps", eps}, {"wd", wd}}) {}
-
-void Adam::step_param(at::Tensor& p, const Hypers& h, ParamState& s) {
+// What Adam and RAdam do before their step: decoupled weight decay, the moments; returns the
+// first moment's bias correction 1 - mom^step.
+double decay_and_moments(at::Tensor& p, const Hypers& h, ParamState& s) {
   decoupled_weight_decay(p, h, s);
   update_moments(p, h, s);
-  const double mom = h.at("mom"), sqr_mom = h.at("sqr_mom");
-  const double debias1 = 1.0 - std::pow(mom, static_cast<double>(s.step));
-  const double debias2 = 1.0 - std::pow(sqr_mom, static_cast<double>(s.step));
+  return 1.0 - std::pow(h.at("mom"), static_cast<double>(s.step));
+}
+
+Hypers adam_hypers(double lr, double mom, double sqr_mom, double eps, double wd) {
+  return {{"lr", lr}, {"mom", mom}, {"sqr_mom", sqr_mom}, {"eps", eps}, {"wd", wd}};
+}
+
+}  // namespace
+
+Adam::Adam(ParamGroups groups, double lr, double mom, double sqr_mom, double eps, double wd)
+    : Optimizer(std::move(groups), adam_hypers(lr, mom, sqr_mom, eps, wd)) {}
+
+void Adam::step_param(at::Tensor& p, const Hypers& h, ParamState& s) {
+  const double debias1 = decay_and_moments(p, h, s);
+  const double debias2 = 1.0 - std::pow(h.at("sqr_mom"), static_cast<double>(s.step));
   p.addcdiv_(s.grad_avg, (s.sqr_avg / debias2).sqrt_().add_(h.at("eps")), -h.at("lr") / debias1);
 }
 
-SGD::SGD(ParamGroupList groups, double lr, double mom, double wd)
+SGD::SGD(ParamGroups groups, double lr, double mom, double wd)
     : Optimizer(std::move(groups), {{"lr", lr}, {"mom", mom}, {"wd", wd}}) {}
 
 void SGD::step_param(at::Tensor& p, const Hypers& h, ParamState& s) {
@@ -165,15 +174,12 @@ void SGD::step_param(at::Tensor& p, const Hypers& h, ParamState& s) {
   p.add_(s.grad_avg, -h.at("lr"));
 }
 
-RAdam::RAdam(ParamGroupList groups, double lr, double mom, double sqr_mom, double eps, double wd)
-    : Optimizer(std::move(groups), {{"lr", lr}, {"mom", mom}, {"sqr_mom", sqr_mom}, {"eps", eps}, {"wd", wd}}) {}
+RAdam::RAdam(ParamGroups groups, double lr, double mom, double sqr_mom, double eps, double wd)
+    : Optimizer(std::move(groups), adam_hypers(lr, mom, sqr_mom, eps, wd)) {}
 
 void RAdam::step_param(at::Tensor& p, const Hypers& h, ParamState& s) {
-  decoupled_weight_decay(p, h, s);
-  update_moments(p, h, s);
-  const double mom = h.at("mom"), sqr_mom = h.at("sqr_mom");
-  const double step = static_cast<double>(s.step);
-  const double debias1 = 1.0 - std::pow(mom, step);
+  const double debias1 = decay_and_moments(p, h, s);
+  const double sqr_mom = h.at("sqr_mom"), step = static_cast<double>(s.step);
   // fastai radam_step: r_inf = 2/(1-sqr_mom) - 1; r = r_inf - 2*step*sqr_mom**step/(1-sqr_mom**step)
   const double r_inf = 2.0 / (1.0 - sqr_mom) - 1.0;
   const double r = r_inf - 2.0 * step * std::pow(sqr_mom, step) / (1.0 - std::pow(sqr_mom, step));

@@ -51,7 +51,7 @@ TEST_CASE("ConvLayer: norm None gives a conv with a N(0, 0.01) bias and no Batch
 }
 
 TEST_CASE("ResBlock: fastai parameter counts and identity path", "[models]") {
-  // ResBlock(1, 99, 99) with norm None: 2 * (9 * 99^2 + 99) (fastai.md 5.3, DynamicUnet's last cross).
+  // ResBlock(1, 99, 99) with norm None: 2 * (9 * 99^2 + 99) (DynamicUnet's last cross in fastai vision/models/unet.py).
   strata::ResBlock block(1, 99, 99, 1, strata::NormType::None);
   CHECK(strata::count_parameters(*block) == 176616);
   CHECK(block->forward(torch::randn({1, 99, 5, 5})).sizes() == torch::IntArrayRef({1, 99, 5, 5}));
@@ -133,5 +133,14 @@ TEST_CASE("SelfAttention is the identity at init (fastai test); MergeLayer and S
   add->append(strata::ResizeToOrig());
   add->append(strata::MergeLayer());
   CHECK(add->forward(x).sizes() == x.sizes());
+  // clone() is deep: the same outputs from weights of its own
+  strata::SequentialEx conv;
+  conv->append(torch::nn::Conv2d(16, 16, 1));
+  conv->append(strata::MergeLayer());
+  const auto copy = std::dynamic_pointer_cast<strata::SequentialExImpl>(conv->clone());
+  REQUIRE(copy != nullptr);
+  REQUIRE(copy->size() == 2);
+  CHECK(torch::equal(copy->forward(x), conv->forward(x)));
+  CHECK(copy->parameters()[0].data_ptr() != conv->parameters()[0].data_ptr());
   CHECK(strata::count_parameters(*strata::PixelShuffleICNR(8)) == 8 * 32 + 32 + 32);  // weight_v + weight_g + bias
 }

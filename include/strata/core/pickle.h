@@ -62,6 +62,9 @@ class PickleValue {
   const PickleValue* find(const std::string& key) const;
 
  private:
+  /// A value of `type` whose payload `fill(value)` sets (defined in pickle.cpp, its only user).
+  template <typename Fill>
+  static PickleValue make(Type type, Fill fill);
   Type type_ = Type::None;
   std::int64_t int_ = 0;
   double float_ = 0;
@@ -78,6 +81,11 @@ using PersistentLoad = std::function<PickleValue(const PickleValue& pid)>;
 /// `what` names the file in errors.
 PickleValue unpickle(const std::uint8_t* data, std::size_t size, std::size_t& offset, const PersistentLoad& load,
                      const std::string& what);
+
+/// Pickles `root` (protocol 2) the way torch.save writes it: each tensor becomes a persistent id
+/// ('storage', <Type>Storage, key, 'cpu', numel) and is appended to `storages` as (key, its
+/// contiguous CPU copy), for the caller to write as the archive's data/<key> records.
+std::string pickle(const PickleValue& root, std::vector<std::pair<std::string, at::Tensor>>& storages);
 
 /// The scalar type of a PyTorch storage class name ("FloatStorage" -> Float); throws otherwise.
 at::ScalarType storage_scalar_type(const std::string& storage_class);

@@ -195,7 +195,11 @@ TORCH_MODULE(ResizeToOrig);
 class SequentialExImpl : public torch::nn::Cloneable<SequentialExImpl> {
  public:
   SequentialExImpl() = default;
+  /// Nothing to build: the layers come from append (as torch::nn::Sequential's reset).
   void reset() override {}
+  /// A deep copy: each layer cloned (Cloneable's copy would find no children after reset).
+  /// (torch::optional: c10's in LibTorch 1.13, std's in 2.x.)
+  std::shared_ptr<torch::nn::Module> clone(const torch::optional<torch::Device>& device = {}) const override;
   void append(torch::nn::AnyModule layer);
   template <typename M>
   void append(M holder) {

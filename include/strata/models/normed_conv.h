@@ -4,6 +4,7 @@
 /// weight_v), so fastai's ConvLayer(norm_type=Weight|Spectral) state dicts load as they are.
 
 #include <torch/arg.h>
+#include <torch/nn/cloneable.h>
 #include <torch/nn/module.h>
 
 namespace strata {

@@ -6,10 +6,10 @@
 
 #include <torch/nn/module.h>
 
+#include "strata/core/param_groups.h"
+
 namespace strata {
 
-/// Parameter groups, earliest layers first (fastai: the list a splitter returns).
-using ParamGroups = std::vector<std::vector<torch::Tensor>>;
 /// A function from a model to its parameter groups (fastai splitter). Write your own in one
 /// lambda, e.g. the Siamese one: `[](Module& m) { return ParamGroups{params(*encoder), params(*head)}; }`.
 using Splitter = std::function<ParamGroups(torch::nn::Module&)>;

@@ -9,12 +9,12 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "strata/core/param_groups.h"
 #include "strata/core/pickle.h"
 #include "strata/optim/hyper.h"
 
 namespace strata {
 
-using ParamGroupList = std::vector<std::vector<at::Tensor>>;
 /// One group's hyper-parameters by name: "lr", "mom", "sqr_mom", "eps", "wd", ...
 using Hypers = std::map<std::string, double>;
 
@@ -29,7 +29,7 @@ struct ParamState {
 class Optimizer {
  public:
   /// `defaults` sets every group's hypers (e.g. {{"lr", 1e-3}, {"mom", 0.9}, ...}).
-  Optimizer(ParamGroupList groups, Hypers defaults);
+  Optimizer(ParamGroups groups, Hypers defaults);
   virtual ~Optimizer() = default;
   Optimizer(const Optimizer&) = delete;
   Optimizer& operator=(const Optimizer&) = delete;
@@ -40,7 +40,7 @@ class Optimizer {
   void zero_grad();
 
   std::size_t n_groups() const { return groups_.size(); }
-  const ParamGroupList& param_groups() const { return groups_; }
+  const ParamGroups& param_groups() const { return groups_; }
   const std::vector<Hypers>& hypers() const { return hypers_; }
   /// Sets hyper `name` for every group from a scalar, a list or a slice (fastai set_hyper).
   void set_hyper(const std::string& name, const HyperValue& value);
@@ -67,7 +67,7 @@ class Optimizer {
   virtual void step_param(at::Tensor& p, const Hypers& h, ParamState& s) = 0;
 
  private:
-  ParamGroupList groups_;
+  ParamGroups groups_;
   std::vector<Hypers> hypers_;
   std::unordered_map<const void*, ParamState> state_;
   int frozen_idx_ = 0;
@@ -78,7 +78,7 @@ class Optimizer {
 /// mom as beta1.
 class Adam : public Optimizer {
  public:
-  explicit Adam(ParamGroupList groups, double lr = 1e-3, double mom = 0.9, double sqr_mom = 0.99, double eps = 1e-5,
+  explicit Adam(ParamGroups groups, double lr = 1e-3, double mom = 0.9, double sqr_mom = 0.99, double eps = 1e-5,
                 double wd = 0.01);
 
  protected:
@@ -89,7 +89,7 @@ class Adam : public Optimizer {
 /// momentum average grad_avg = mom * grad_avg + grad).
 class SGD : public Optimizer {
  public:
-  explicit SGD(ParamGroupList groups, double lr = 1e-3, double mom = 0.0, double wd = 0.0);
+  explicit SGD(ParamGroups groups, double lr = 1e-3, double mom = 0.0, double wd = 0.0);
 
  protected:
   void step_param(at::Tensor& p, const Hypers& h, ParamState& s) override;
@@ -99,7 +99,7 @@ class SGD : public Optimizer {
 /// variance rectification of Liu et al.; plain momentum SGD steps while the variance is untrustworthy.
 class RAdam : public Optimizer {
  public:
-  explicit RAdam(ParamGroupList groups, double lr = 1e-3, double mom = 0.9, double sqr_mom = 0.99, double eps = 1e-5,
+  explicit RAdam(ParamGroups groups, double lr = 1e-3, double mom = 0.9, double sqr_mom = 0.99, double eps = 1e-5,
                  double wd = 0.0);
 
  protected:
