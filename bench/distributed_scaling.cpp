@@ -66,7 +66,7 @@ int worker(const std::string& arch) {
   probe->wait = &wait;
   probe->bytes = &bytes;
   probe->buckets = &buckets;
-  learn.fit(1, 1e-3, {probe});
+  learn.fit(1, 1e-3, strata::FitOptions().cbs({probe}));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (env.rank == 0) std::cout << "RESULT " << seconds << " " << wait / kBatches << " " << bytes << " " << buckets << "\n";
   return 0;

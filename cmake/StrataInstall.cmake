@@ -4,7 +4,10 @@ include(CMakePackageConfigHelpers)
 
 set(STRATA_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/strata")
 
-install(TARGETS strata EXPORT strataTargets
+# A static build installs the archive and the interface target that links it whole (src/CMakeLists.txt).
+set(_strata_targets strata ${STRATA_LIBRARY})
+list(REMOVE_DUPLICATES _strata_targets)
+install(TARGETS ${_strata_targets} EXPORT strataTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}

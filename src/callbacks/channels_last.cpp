@@ -19,4 +19,17 @@ void ChannelsLast::before_batch(Learner& l) {
     if (!v.is_text() && v.tensor().dim() == 4) v = v.with(v.tensor().contiguous(at::MemoryFormat::ChannelsLast));
 }
 
+// ---- the Learner's entry points (fastai callback/channelslast.py) ----
+
+void Learner::to_channelslast() {
+  to_contiguous();
+  add_cb(std::make_shared<ChannelsLast>());
+}
+
+void Learner::to_contiguous() {
+  remove_cbs<ChannelsLast>();
+  torch::NoGradGuard no_grad;
+  for (auto& p : module().parameters()) p.set_data(p.contiguous());
+}
+
 }  // namespace strata

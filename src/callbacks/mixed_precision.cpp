@@ -15,6 +15,8 @@ GradScaler::GradScaler(double init_scale, double growth_factor, double backoff_f
                "GradScaler: need init_scale > 0, growth_factor > 1, 0 < backoff_factor < 1, growth_interval > 0");
 }
 
+at::Tensor GradScaler::scale(const at::Tensor& loss) const { return loss * scale_; }
+
 bool GradScaler::unscale(const std::vector<at::Tensor>& params) const {
   torch::NoGradGuard no_grad;
   at::Tensor bad;
@@ -69,6 +71,8 @@ void MixedPrecision::after_pred(Learner& l) {
 
 void MixedPrecision::after_loss(Learner&) { set_autocast(false); }
 
+void MixedPrecision::after_batch(Learner&) { set_autocast(false); }
+
 void MixedPrecision::before_backward(Learner& l) {
   if (dtype_ == c10::kHalf) l.loss_grad = scaler_.scale(l.loss_grad);
 }
@@ -87,5 +91,19 @@ void MixedPrecision::after_step(Learner&) {
 }
 
 void MixedPrecision::after_fit(Learner&) { set_autocast(false); }
+
+// ---- the Learner's entry points (fastai patches to_fp16 / to_bf16 / to_fp32 on in callback/fp16.py) ----
+
+void Learner::to_fp16() {
+  to_fp32();
+  add_cb(std::make_shared<MixedPrecision>(c10::kHalf));
+}
+
+void Learner::to_bf16() {
+  to_fp32();
+  add_cb(std::make_shared<MixedPrecision>(c10::kBFloat16));
+}
+
+void Learner::to_fp32() { remove_cbs<MixedPrecision>(); }
 
 }  // namespace strata

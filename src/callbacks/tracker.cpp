@@ -1,25 +1,26 @@
 #include "strata/callbacks/tracker.h"
 
+#include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
+#include <limits>
 
-#include <torch/torch.h>
+#include <spdlog/spdlog.h>
 
 #include "strata/core/error.h"
 #include "strata/core/logging.h"
 #include "strata/learner/learner.h"
-#include "strata/learner/recorder.h"
-
-#include <spdlog/spdlog.h>
 
 namespace strata {
 
-TrackerCallback::TrackerCallback(std::string monitor, double min_delta)
+TrackerCallback::TrackerCallback(std::string monitor, double min_delta, int patience)
     : monitor_(std::move(monitor)), min_delta_(min_delta),
-      lower_is_better_(monitor_.find("loss") != std::string::npos || monitor_.find("error") != std::string::npos) {}
+      lower_is_better_(monitor_.find("loss") != std::string::npos || monitor_.find("error") != std::string::npos),
+      patience_(patience) {
+  STRATA_CHECK(patience > 0, "TrackerCallback: patience must be positive, got {}", patience);
+}
 
 void TrackerCallback::before_fit(Learner& l) {
+  wait_ = 0;
   best_ = lower_is_better_ ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
   const auto& names = l.recorder().metric_names;
   STRATA_CHECK_KEY(std::find(names.begin() + 1, names.end() - 1, monitor_) != names.end() - 1,
@@ -35,6 +36,14 @@ bool TrackerCallback::improved(Learner& l) {
   const bool better = lower_is_better_ ? v < best_ - min_delta_ : v > best_ + min_delta_;
   if (better) best_ = v;
   return better;
+}
+
+bool TrackerCallback::patience_exhausted(Learner& l) {
+  if (improved(l)) {
+    wait_ = 0;
+    return false;
+  }
+  return ++wait_ >= patience_;
 }
 
 SaveModelCallback::SaveModelCallback(std::string monitor, std::string fname, bool every_epoch, bool with_opt)
@@ -57,92 +66,26 @@ void SaveModelCallback::after_fit(Learner& l) {
 }
 
 EarlyStoppingCallback::EarlyStoppingCallback(std::string monitor, double min_delta, int patience)
-    : TrackerCallback(std::move(monitor), min_delta), patience_(patience) {}
-
-void EarlyStoppingCallback::before_fit(Learner& l) {
-  TrackerCallback::before_fit(l);
-  wait_ = 0;
-}
+    : TrackerCallback(std::move(monitor), min_delta, patience) {}
 
 void EarlyStoppingCallback::after_epoch(Learner& l) {
-  if (improved(l)) {
-    wait_ = 0;
-    return;
-  }
-  if (++wait_ >= patience_) {
-    if (l.logging) *l.out << fmt::format("No improvement since epoch {}: early stopping\n", l.epoch - wait_);
-    throw CancelFit();
-  }
+  if (!patience_exhausted(l)) return;
+  if (l.logging) *l.out << fmt::format("No improvement since epoch {}: early stopping\n", l.epoch - wait_);
+  throw CancelFit();
 }
 
 ReduceLROnPlateau::ReduceLROnPlateau(std::string monitor, double min_delta, int patience, double factor, double min_lr)
-    : TrackerCallback(std::move(monitor), min_delta), patience_(patience), factor_(factor), min_lr_(min_lr) {
-  STRATA_CHECK(factor > 1 && patience > 0, "ReduceLROnPlateau: need factor > 1 and patience > 0");
-}
-
-void ReduceLROnPlateau::before_fit(Learner& l) {
-  TrackerCallback::before_fit(l);
-  wait_ = 0;
+    : TrackerCallback(std::move(monitor), min_delta, patience), factor_(factor), min_lr_(min_lr) {
+  STRATA_CHECK(factor > 1, "ReduceLROnPlateau: factor must be above 1, got {}", factor);
 }
 
 void ReduceLROnPlateau::after_epoch(Learner& l) {
-  if (improved(l)) {
-    wait_ = 0;
-    return;
-  }
-  if (++wait_ < patience_) return;
+  if (!patience_exhausted(l)) return;
   std::vector<double> lrs;
   for (const auto& h : l.opt().hypers()) lrs.push_back(std::max(h.at("lr") / factor_, min_lr_));
   l.opt().set_hyper("lr", HyperValue(lrs));
   wait_ = 0;
   if (l.logging) *l.out << fmt::format("Epoch {}: reducing lr to {}\n", l.epoch, lrs.back());
-}
-
-GradientAccumulation::GradientAccumulation(int n_acc) : n_acc_(n_acc) {
-  STRATA_CHECK(n_acc > 0, "GradientAccumulation: n_acc must be positive, got {}", n_acc);
-}
-
-void GradientAccumulation::after_loss(Learner& l) {
-  const auto bs = l.yb.empty() ? 1 : l.yb[0].tensor().size(0);
-  l.loss_grad = l.loss_grad / (static_cast<double>(n_acc_) / static_cast<double>(bs));
-}
-
-void GradientAccumulation::before_step(Learner& l) {
-  count_ += static_cast<int>(l.yb.empty() ? 1 : l.yb[0].tensor().size(0));
-  if (count_ < n_acc_) throw CancelBatch();  // keep accumulating: no step, no zero_grad
-  count_ = 0;
-}
-
-CSVLogger::CSVLogger(std::string fname, bool append) : fname_(std::move(fname)), append_(append) {}
-
-void CSVLogger::before_fit(Learner& l) {
-  file_ = (l.options().path() / fname_).string();
-  if (!l.is_main_process()) return;  // rank 0 writes the file
-  const bool header = !append_ || !std::filesystem::exists(file_);
-  std::ofstream out(file_, append_ ? std::ios::app : std::ios::trunc);
-  STRATA_CHECK_IO(static_cast<bool>(out), "CSVLogger: cannot write '{}'", file_);
-  if (header) {
-    // fastai's columns without "time": the file is for analysis, not for reading progress.
-    const auto& names = l.recorder().metric_names;
-    for (std::size_t i = 0; i + 1 < names.size(); ++i) out << (i ? "," : "") << names[i];
-    out << "\n";
-  }
-}
-
-void CSVLogger::after_epoch(Learner& l) {
-  if (!l.is_main_process()) return;
-  std::ofstream out(file_, std::ios::app);
-  STRATA_CHECK_IO(static_cast<bool>(out), "CSVLogger: cannot write '{}'", file_);
-  out << l.epoch;
-  for (const auto& v : l.recorder().final_record()) out << "," << (v ? fmt::format("{:.6f}", *v) : std::string());
-  out << "\n";
-}
-
-void GradientClip::before_step(Learner& l) {
-  std::vector<torch::Tensor> params;
-  for (const auto& p : l.module().parameters())
-    if (p.grad().defined()) params.push_back(p);
-  torch::nn::utils::clip_grad_norm_(params, max_norm_);
 }
 
 void TerminateOnNaNCallback::after_batch(Learner& l) {

@@ -16,9 +16,9 @@ DataLoader& DataLoaders::operator[](std::size_t i) {
   return loaders_[i];
 }
 
-std::pair<Item, Item> DataLoaders::split_batch(const Item& batch) const {
-  const std::size_t n = n_inp_ >= 0 ? static_cast<std::size_t>(n_inp_) : (batch.size() > 1 ? batch.size() - 1 : 1);
-  STRATA_CHECK(n <= batch.size(), "DataLoaders: n_inp {} but the batch has {} values", n, batch.size());
+std::pair<Item, Item> split_batch(const Item& batch, int n_inp) {
+  const std::size_t n = n_inp >= 0 ? static_cast<std::size_t>(n_inp) : (batch.size() > 1 ? batch.size() - 1 : 1);
+  STRATA_CHECK(n <= batch.size(), "split_batch: n_inp {} but the batch has {} value(s)", n, batch.size());
   return {Item(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(n)),
           Item(batch.begin() + static_cast<std::ptrdiff_t>(n), batch.end())};
 }

@@ -43,7 +43,8 @@ void DistributedTrainer::sync_model(Learner& l, bool parameters) {
 }
 
 void DistributedTrainer::before_fit(Learner& l) {
-  l.set_process_group(pg_);
+  l.set_rank(pg_->rank());
+  in_fit_ = true;
   // The same model everywhere, or the bucket collectives would pair unrelated tensors.
   const auto params = l.module().parameters();
   std::int64_t numel = 0;
@@ -107,10 +108,11 @@ void DistributedTrainer::after_train(Learner& l) { restore_train_epoch(l); }
 void DistributedTrainer::after_cancel_train(Learner& l) { restore_train_epoch(l); }
 
 void DistributedTrainer::before_validate(Learner& l) {
+  valid_shard_.reset();
+  if (!in_fit_) return;  // validate / get_preds outside a fit: every rank evaluates what it is given
   sync_model(l, false);  // BatchNorm statistics: validate rank 0's model everywhere
   valid_preds_.clear();
   valid_targets_.clear();
-  valid_shard_.reset();
   DataLoader& valid = l.dls().valid();
   if (!options_.shard_valid() || valid.n_items() < static_cast<std::size_t>(pg_->world_size())) return;
   valid_shard_.emplace(valid.with_options(
@@ -144,6 +146,7 @@ void DistributedTrainer::after_validate(Learner& l) {
 }
 
 void DistributedTrainer::after_fit(Learner& l) {
+  in_fit_ = false;
   l.logging = was_logging_;
   reducer_.reset();
   train_shard_.reset();
@@ -162,7 +165,7 @@ std::shared_ptr<DistributedTrainer> to_distributed(Learner& learn, ProcessGroupP
     process_group = ProcessGroup::init(env, ProcessGroupOptions().cuda(cuda));
   }
   if (cuda) learn.dls().to(c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(process_group->local_rank())));
-  learn.set_process_group(process_group);
+  learn.set_rank(process_group->rank());
   auto cb = std::make_shared<DistributedTrainer>(std::move(process_group), std::move(options));
   learn.add_cb(cb);
   return cb;

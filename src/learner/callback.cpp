@@ -1,4 +1,4 @@
-#include "strata/callbacks/callback.h"
+#include "strata/learner/callback.h"
 
 namespace strata {
 

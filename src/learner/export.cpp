@@ -41,10 +41,11 @@ Pipeline pipeline_from(const json& j) {
   return Pipeline(std::move(tfms));
 }
 
-Kind target_kind(const std::string& name) {
-  for (Kind k : {Kind::Category, Kind::MultiCategory, Kind::TensorMask, Kind::Tensor})
+Kind kind_named(const std::string& name, const char* what) {
+  for (Kind k : {Kind::Image, Kind::Mask, Kind::TensorImage, Kind::TensorMask, Kind::Category, Kind::MultiCategory,
+                 Kind::Points, Kind::Tensor, Kind::Text})
     if (name == kind_name(k)) return k;
-  STRATA_FAIL(ValueError, "unknown target kind '{}'", name);
+  STRATA_FAIL(ValueError, "unknown {} kind '{}'", what, name);
 }
 
 Loss loss_from(const json& j) {
@@ -63,8 +64,6 @@ Loss loss_from(const json& j) {
 
 void Learner::set_recipe(ModelRecipe recipe) { recipe_ = std::make_shared<ModelRecipe>(std::move(recipe)); }
 
-void Learner::set_inference(InferenceSpec spec) { inference_ = std::make_unique<InferenceSpec>(std::move(spec)); }
-
 void Learner::export_learner(const std::filesystem::path& file) {
   STRATA_CHECK(recipe_ != nullptr,
                "export '{}': the model has no recipe, so no other process could build it; vision_learner and "
@@ -80,6 +79,7 @@ void Learner::export_learner(const std::filesystem::path& file) {
                  {"strata_version", STRATA_VERSION_STRING},
                  {"model", {{"builder", recipe_->builder}, {"args", recipe_->args}}},
                  {"n_inp", spec.n_inp},
+                 {"input", kind_name(spec.input)},
                  {"target", kind_name(spec.target)},
                  {"vocab", spec.vocab},
                  {"after_item", pipeline_json(spec.after_item)},
@@ -123,7 +123,9 @@ std::unique_ptr<Learner> load_learner(const std::filesystem::path& file, const L
     }
     InferenceSpec spec;
     spec.n_inp = doc.at("n_inp").get<int>();
-    spec.target = target_kind(doc.at("target").get<std::string>());
+    spec.target = kind_named(doc.at("target").get<std::string>(), "target");
+    // Files of format version 1 before the key existed held image inputs.
+    spec.input = kind_named(doc.value("input", kind_name(Kind::Image)), "input");
     spec.vocab = doc.at("vocab").get<std::vector<std::string>>();
     spec.after_item = pipeline_from(doc.at("after_item"));
     spec.after_batch = pipeline_from(doc.at("after_batch"));

@@ -1,13 +1,40 @@
+// Inference without training data: the spec derived from the loaders, the file readers, test_dl,
+// and the Learner's predict entry points.
 #include "strata/learner/inference.h"
+
+#include <map>
+#include <mutex>
 
 #include <ATen/ATen.h>
 
 #include "strata/core/error.h"
 #include "strata/data/data_loaders.h"
-#include "strata/vision/image_io.h"
+#include "strata/learner/learner.h"
 
 namespace strata {
 namespace {
+
+struct Readers {
+  std::mutex mutex;
+  std::map<Kind, InputReader> by_kind;
+};
+
+Readers& readers() {
+  static Readers r;
+  return r;
+}
+
+Value read_input(Kind kind, const std::filesystem::path& file) {
+  InputReader reader;
+  {
+    std::lock_guard<std::mutex> lock(readers().mutex);
+    const auto it = readers().by_kind.find(kind);
+    if (it != readers().by_kind.end()) reader = it->second;
+  }
+  STRATA_CHECK(static_cast<bool>(reader), "test_dl: no reader turns '{}' into a {} input; register one with "
+               "register_input_reader", file.string(), kind_name(kind));
+  return reader(file);
+}
 
 Pipeline validation_part(const Pipeline& p) {
   std::vector<TransformPtr> kept;
@@ -16,10 +43,10 @@ Pipeline validation_part(const Pipeline& p) {
   return Pipeline(std::move(kept));
 }
 
-// Files read as RGB images, one per model input; no targets.
-class ImageFilesSource : public ItemSource {
+// One file per model input, read by the input kind's reader; no targets.
+class InputFilesSource : public ItemSource {
  public:
-  ImageFilesSource(std::vector<InputFiles> items, int n_inp) : items_(std::move(items)) {
+  InputFilesSource(std::vector<InputFiles> items, int n_inp, Kind input) : items_(std::move(items)), input_(input) {
     for (std::size_t i = 0; i < items_.size(); ++i)
       STRATA_CHECK(static_cast<int>(items_[i].size()) == n_inp, "test_dl: item {} has {} file(s), the model takes {}",
                    i, items_[i].size(), n_inp);
@@ -27,7 +54,7 @@ class ImageFilesSource : public ItemSource {
   std::size_t size() const override { return items_.size(); }
   Item get(std::size_t i, TransformContext&) const override {
     Item item;
-    for (const auto& file : items_.at(i)) item.push_back(read_image(file));
+    for (const auto& file : items_.at(i)) item.push_back(read_input(input_, file));
     return item;
   }
   Split split() const override { return Split::Valid; }
@@ -40,6 +67,7 @@ class ImageFilesSource : public ItemSource {
 
  private:
   std::vector<InputFiles> items_;
+  Kind input_;
 };
 
 }  // namespace
@@ -54,12 +82,14 @@ InferenceSpec inference_spec(const DataLoaders& dls) {
   spec.n_inp = dls.n_inp() >= 0 ? dls.n_inp() : static_cast<int>(item.size()) - 1;
   STRATA_CHECK(spec.n_inp >= 1 && static_cast<std::size_t>(spec.n_inp) <= item.size(),
                "inference_spec: an item holds {} ({} value(s)) and n_inp is {}", describe(item), item.size(), dls.n_inp());
+  spec.input = item[0].kind();
   for (int k = 0; k < spec.n_inp; ++k) {
     const Value& v = item[static_cast<std::size_t>(k)];
-    STRATA_CHECK(v.is(Kind::Image) || v.is(Kind::TensorImage),
-                 "inference_spec: input {} is a {}; inference reads image files only (item: {})", k,
-                 kind_name(v.kind()), describe(item));
+    STRATA_CHECK(v.kind() == spec.input, "inference_spec: input {} is a {}, input 0 a {}; inference reads one kind of "
+                 "file (item: {})", k, kind_name(v.kind()), kind_name(spec.input), describe(item));
   }
+  STRATA_CHECK(has_input_reader(spec.input), "inference_spec: the inputs are {}s and no reader turns a file into one "
+               "(register_input_reader; item: {})", kind_name(spec.input), describe(item));
   spec.target = Kind::Tensor;
   if (static_cast<std::size_t>(spec.n_inp) < item.size()) {
     const Kind k = item[static_cast<std::size_t>(spec.n_inp)].kind();
@@ -73,7 +103,7 @@ InferenceSpec inference_spec(const DataLoaders& dls) {
 
 DataLoader test_dl(const InferenceSpec& spec, std::vector<InputFiles> items, std::int64_t bs, c10::Device device,
                    int num_workers) {
-  auto source = std::make_shared<ImageFilesSource>(std::move(items), spec.n_inp);
+  auto source = std::make_shared<InputFilesSource>(std::move(items), spec.n_inp, spec.input);
   return DataLoader(source, DataLoaderOptions()
                                 .bs(bs)
                                 .shuffle(false)
@@ -101,5 +131,40 @@ Prediction make_prediction(const InferenceSpec& spec, const at::Tensor& probs, c
   }
   return p;
 }
+
+void register_input_reader(Kind kind, InputReader reader) {
+  STRATA_CHECK(static_cast<bool>(reader), "register_input_reader: the reader of {} is empty", kind_name(kind));
+  std::lock_guard<std::mutex> lock(readers().mutex);
+  readers().by_kind[kind] = std::move(reader);
+}
+
+bool has_input_reader(Kind kind) {
+  std::lock_guard<std::mutex> lock(readers().mutex);
+  return readers().by_kind.count(kind) != 0;
+}
+
+// ---- the Learner's entry points ----
+
+void Learner::set_inference(InferenceSpec spec) { inference_ = std::make_unique<InferenceSpec>(std::move(spec)); }
+
+InferenceSpec& Learner::inference() {
+  if (!inference_) inference_ = std::make_unique<InferenceSpec>(inference_spec(dls()));
+  return *inference_;
+}
+
+Predictions Learner::predict_files(std::vector<InputFiles> items, std::int64_t bs) {
+  const InferenceSpec& spec = inference();
+  // One batch is read faster in this thread than by starting workers for it.
+  const int workers = static_cast<std::int64_t>(items.size()) <= bs ? 0 : dls().valid().options().num_workers();
+  DataLoader dl = test_dl(spec, std::move(items), bs, dls().device(), workers);
+  return get_preds(dl, /*with_decoded=*/true, /*with_loss=*/false, spec.n_inp);
+}
+
+Prediction Learner::predict(const InputFiles& files) {
+  const Predictions p = predict_files({files}, 1);
+  return make_prediction(inference(), p.preds[0], p.decoded[0]);
+}
+
+Prediction Learner::predict(const std::filesystem::path& file) { return predict(InputFiles{file}); }
 
 }  // namespace strata

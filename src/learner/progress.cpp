@@ -1,4 +1,4 @@
-#include "strata/callbacks/progress.h"
+#include "strata/learner/progress.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -12,7 +12,7 @@
 namespace strata {
 
 void ProgressCallback::before_fit(Learner& l) {
-  tty_ = live_bar_ ? *live_bar_ : (l.out == &std::cout && ::isatty(STDOUT_FILENO));
+  in_fit_ = true;
   if (!l.logging) return;
   const auto header = l.recorder().metric_names;
   *l.out << format_table_header(header) << "\n" << std::flush;
@@ -28,7 +28,8 @@ std::string progress_bar(std::size_t done, std::size_t total, int width) {
 }
 
 void ProgressCallback::start_bar(Learner& l) {
-  bar_ = tty_ && l.logging;
+  const bool tty = live_bar_ ? *live_bar_ : (l.out == &std::cout && ::isatty(STDOUT_FILENO));
+  bar_ = tty && l.logging;
   last_draw_ = {};
 }
 
@@ -37,8 +38,10 @@ void ProgressCallback::after_batch(Learner& l) {
   const auto now = std::chrono::steady_clock::now();
   if (l.iter + 1 < l.n_iter && now - last_draw_ < std::chrono::milliseconds(200)) return;
   last_draw_ = now;
-  *l.out << fmt::format("\r{} {}/{} {}", l.training ? "train" : "valid", l.epoch + 1, l.n_epoch,
-                        progress_bar(static_cast<std::size_t>(l.iter + 1), static_cast<std::size_t>(l.n_iter)))
+  const std::string phase =
+      in_fit_ ? fmt::format("{} {}/{}", l.training ? "train" : "valid", l.epoch + 1, l.n_epoch) : "predict";
+  const auto done = static_cast<std::size_t>(l.iter + 1), total = static_cast<std::size_t>(l.n_iter);
+  *l.out << fmt::format("\r{} {}", phase, progress_bar(done, total))
          << (l.training ? fmt::format(" {:.4f}", l.smooth_loss()) : std::string()) << std::flush;
 }
 

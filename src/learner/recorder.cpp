@@ -99,8 +99,9 @@ void Recorder::after_cancel_validate(Learner&) { valid_done_ = false; }
 void Recorder::after_validate(Learner& l) {
   if (!train_done_) row_.push_back(std::nullopt);
   const double valid_total = valid_totals().first;  // the one read-back of the validation loss
-  row_.push_back(valid_count_ ? std::optional<double>(valid_total / static_cast<double>(valid_count_)) : std::nullopt);
-  for (auto& m : l.metrics()) row_.push_back(m->value());
+  last_validation_ = {valid_count_ ? std::optional<double>(valid_total / static_cast<double>(valid_count_)) : std::nullopt};
+  for (auto& m : l.metrics()) last_validation_.push_back(m->value());
+  row_.insert(row_.end(), last_validation_.begin(), last_validation_.end());
   valid_done_ = true;
 }
 
@@ -137,6 +138,12 @@ std::string format_table_row(const std::vector<std::string>& cells, const std::v
     out += cells[i] + std::string(2 + width - std::min(width, cells[i].size()), ' ');
   }
   return out;
+}
+
+std::string format_time(double seconds) {
+  const auto t = static_cast<long>(seconds);
+  const long h = t / 3600, m = (t / 60) % 60, s = t % 60;
+  return h > 0 ? fmt::format("{}:{:02d}:{:02d}", h, m, s) : fmt::format("{:02d}:{:02d}", m, s);
 }
 
 }  // namespace strata

@@ -1,7 +1,7 @@
 #include "strata/vision/unet_learner.h"
 
 #include "strata/core/error.h"
-#include "strata/learner/export.h"
+#include "strata/vision/recipes.h"
 #include "strata/models/model_meta.h"
 #include "strata/vision/vision_learner.h"
 

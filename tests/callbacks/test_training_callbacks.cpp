@@ -9,7 +9,9 @@
 #include "fixtures.h"
 #include "strata/callbacks/mixup.h"
 #include "strata/callbacks/progress.h"
+#include "strata/callbacks/csv_logger.h"
 #include "strata/callbacks/tracker.h"
+#include "strata/callbacks/training.h"
 #include "strata/core/error.h"
 #include "strata/learner/learner.h"
 #include "strata/models/sequential.h"
@@ -126,7 +128,7 @@ TEST_CASE("to_channelslast: NHWC weights and inputs, the same training as contig
       }
     };
     auto probe = std::make_shared<Probe>();
-    learn.fit(2, 1e-2, {probe});
+    learn.fit(2, 1e-2, strata::FitOptions().cbs({probe}));
     const auto weight = learn.module().parameters()[0];
     CHECK(probe->saw_nhwc == channels_last);
     CHECK(weight.is_contiguous(at::MemoryFormat::ChannelsLast) == channels_last);

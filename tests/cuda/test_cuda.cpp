@@ -103,6 +103,21 @@ TEST_CASE("CUDA: to_fp16 trains with autocast and the loss scaler, weights stay 
   const auto mp = std::find_if(cbs.begin(), cbs.end(), [](const auto& cb) { return cb->name() == "mixed_precision"; });
   REQUIRE(mp != cbs.end());
   CHECK(std::dynamic_pointer_cast<strata::MixedPrecision>(*mp)->scaler().get_scale() > 1.0);
+
+  // get_preds runs the same evaluation loop: autocast applies there too (the model's raw output,
+  // before MixedPrecision (order 10) casts it back, is fp16), and the gathered activations are fp32.
+  struct RawDtype : strata::Callback {
+    std::string name() const override { return "raw_dtype"; }
+    int order() const override { return 5; }
+    void after_pred(strata::Learner& l) override { dtypes.push_back(l.pred.scalar_type()); }
+    std::vector<c10::ScalarType> dtypes;
+  };
+  auto raw = std::make_shared<RawDtype>();
+  learn.add_cb(raw);
+  const auto preds = learn.get_preds();
+  REQUIRE(raw->dtypes.size() == 2);  // 64 validation items, bs 32
+  CHECK(raw->dtypes[0] == torch::kHalf);
+  CHECK(preds.preds.scalar_type() == torch::kFloat);
 }
 
 TEST_CASE("CUDA: channels_last training matches the default layout", "[cuda]") {

@@ -14,7 +14,9 @@
 #include <torch/torch.h>
 
 #include "fashion_data.h"
+#include "strata/callbacks/csv_logger.h"
 #include "strata/callbacks/tracker.h"
+#include "strata/callbacks/training.h"
 #include "strata/data/category.h"
 #include "strata/data/data_loaders.h"
 #include "strata/data/labellers.h"
@@ -65,7 +67,7 @@ class Saboteur : public strata::Callback {
   std::string name() const override { return "saboteur"; }
   bool run_valid() const override { return false; }
   void before_batch(strata::Learner& l) override {
-    if (l.process_group() && l.process_group()->rank() == 1 && l.train_iter == 3) std::raise(signal_);
+    if (l.rank() == 1 && l.train_iter == 3) std::raise(signal_);
   }
 
  private:

@@ -12,6 +12,7 @@
 #include "strata/core/weights.h"
 #include "strata/data/labellers.h"
 #include "strata/learner/export.h"
+#include "strata/vision/recipes.h"
 #include "strata/models/hooks.h"
 #include "strata/models/model_meta.h"
 #include "strata/models/siamese.h"

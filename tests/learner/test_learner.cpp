@@ -6,6 +6,7 @@
 #include "fastai_numbers.h"
 #include "fixtures.h"
 #include "strata/core/error.h"
+#include "strata/callbacks/lr_finder.h"
 #include "strata/callbacks/tracker.h"
 #include "strata/learner/learner.h"
 #include "strata/learner/recorder.h"
@@ -113,6 +114,46 @@ TEST_CASE("Learner: fit_one_cycle's per-batch lrs and moms equal the real fastai
   learn.fine_tune(1);
   check_close(log->lrs, fastai_table("tiny.fine_tune(1).phase2.group_lrs_per_iter"));
   check_close(log->moms, fastai_table("tiny.fine_tune(1).phase2.group_moms_per_iter"));
+}
+
+TEST_CASE("Learner: fit_flat_cos and fit_sgdr schedule the lrs the real fastai does", "[learner][parity]") {
+  using strata_test::fastai_list;
+  using strata_test::fastai_table;
+  const auto learner = [](TinyModel& tiny, const std::shared_ptr<HyperLog>& log) {
+    auto learn = std::make_unique<strata::Learner>(
+        tiny_dls(), tiny.net,
+        strata::LearnerOptions().loss_func(strata::CrossEntropyLossFlat()).splitter(tiny.splitter()).cbs({log}));
+    learn->logging = false;
+    return learn;
+  };
+  {
+    TinyModel tiny;
+    auto log = std::make_shared<HyperLog>();
+    auto learn = learner(tiny, log);
+    learn->fit_flat_cos(1, 3e-3);
+    check_close(learn->recorder().hps.at("lr"), fastai_list("tiny.fit_flat_cos(1,3e-3).recorder_hps_lr"));
+    check_close(log->lrs, fastai_table("tiny.fit_flat_cos(1,3e-3).group_lrs_per_iter"));
+    learn->fit_flat_cos(2, strata::slice(1e-5, 1e-3), strata::FlatCosOptions().pct_start(0.5));
+    check_close(log->lrs, fastai_table("tiny.fit_flat_cos(2,slice(1e-5,1e-3),pct_start=0.5).group_lrs_per_iter"));
+  }
+  {
+    TinyModel tiny;
+    auto log = std::make_shared<HyperLog>();
+    auto learn = learner(tiny, log);
+    learn->fit_sgdr(3, 1, 3e-3);  // cycles of 1, 2 and 4 epochs
+    CHECK(learn->recorder().values.size() == 7);
+    check_close(learn->recorder().hps.at("lr"), fastai_list("tiny.fit_sgdr(3,1,3e-3).recorder_hps_lr"));
+    check_close(log->lrs, fastai_table("tiny.fit_sgdr(3,1,3e-3).group_lrs_per_iter"));
+    // fastai 2.7.13 divides by cycle_mult - 1 for the epoch count (ZeroDivisionError at 1);
+    // strata adds the cycle lengths: two cycles of one epoch, each a full cosine from lr_max.
+    learn->fit_sgdr(2, 1, 3e-3, strata::SgdrOptions().cycle_mult(1));
+    REQUIRE(learn->recorder().values.size() == 2);
+    const auto& lrs = learn->recorder().hps.at("lr");
+    REQUIRE(lrs.size() == 40);
+    CHECK(lrs[0] == Approx(3e-3));
+    CHECK(lrs[20] == Approx(3e-3));
+    CHECK(lrs[19] < 1e-4);
+  }
 }
 
 TEST_CASE("Learner: defaults match fastai's", "[learner][parity]") {
@@ -270,6 +311,62 @@ TEST_CASE("Learner: callbacks run in order, cancel signals skip what they should
   auto names = learn.callbacks();
   CHECK(names.front()->name() == "train_eval");
   CHECK(names[1]->name() == "trace");
+}
+
+TEST_CASE("Learner: validate, get_preds and tta run the one evaluation loop, with its events", "[learner]") {
+  // Counts the events of evaluation; fit's own events must not fire outside a fit.
+  struct Events : strata::Callback {
+    std::string name() const override { return "events"; }
+    void before_fit(strata::Learner&) override { seen.push_back("before_fit"); }
+    void before_validate(strata::Learner& l) override {
+      seen.push_back("before_validate");
+      CHECK_FALSE(l.training);
+      CHECK_FALSE(l.module().is_training());
+    }
+    void before_batch(strata::Learner& l) override { batches += !l.training; }
+    void after_pred(strata::Learner& l) override { preds += l.pred.size(0); }
+    void after_loss(strata::Learner& l) override { losses += l.loss.defined(); }
+    void after_batch(strata::Learner&) override { ++after_batches; }
+    void after_validate(strata::Learner&) override { seen.push_back("after_validate"); }
+    std::vector<std::string> seen;
+    int batches = 0, losses = 0, after_batches = 0;
+    std::int64_t preds = 0;
+  };
+  TinyModel tiny;
+  auto events = std::make_shared<Events>();
+  strata::Learner learn(tiny_dls(), tiny.net,
+                        strata::LearnerOptions().loss_func(strata::CrossEntropyLossFlat()).metrics({strata::accuracy}).cbs({events}));
+  learn.logging = false;
+
+  const auto preds = learn.get_preds(1, /*with_decoded=*/true, /*with_loss=*/true);
+  CHECK(events->seen == std::vector<std::string>{"before_validate", "after_validate"});
+  CHECK(events->batches == 4);  // 16 validation items, bs 4
+  CHECK(events->after_batches == 4);
+  CHECK(events->losses == 4);
+  CHECK(events->preds == 16);
+  CHECK(preds.preds.sizes() == torch::IntArrayRef({16, 2}));
+  CHECK(preds.losses.sizes() == torch::IntArrayRef({16}));
+  CHECK(torch::equal(preds.decoded, preds.preds.argmax(1)));
+
+  // validate is the same loop; its loss is the Recorder's batch-size weighted mean of those losses.
+  const auto metrics = learn.validate();
+  CHECK(events->batches == 8);
+  REQUIRE(metrics.size() == 2);
+  CHECK(*metrics[0] == Approx(preds.losses.mean().item<double>()).epsilon(1e-6));
+  CHECK(*metrics[1] == Approx((preds.decoded == preds.targets).to(torch::kDouble).mean().item<double>()));
+
+  // tta: n augmented passes and the plain one, 4 batches each; the training set through ds_idx 0.
+  learn.tta(1, 2);
+  CHECK(events->batches == 8 + 3 * 4);
+  CHECK(learn.get_preds(0).preds.size(0) == 80);  // ordered, nothing dropped
+  CHECK(std::find(events->seen.begin(), events->seen.end(), "before_fit") == events->seen.end());
+
+  // A callback added for one evaluation is gone afterwards; the recorded training history stays.
+  learn.fit(1);
+  const auto history = learn.recorder().values;
+  learn.get_preds();
+  CHECK((learn.recorder().values == history));
+  CHECK(learn.callbacks().size() == 4);  // train_eval, recorder, progress, events
 }
 
 TEST_CASE("Learner: a callback's error names the callback and the event", "[callbacks]") {

@@ -1,12 +1,12 @@
 #include "catch.h"
 #include "fastai_numbers.h"
-#include "strata/learner/schedule.h"
+#include "strata/callbacks/schedule.h"
 
 namespace {
 double value_at(const strata::Schedule& s, double pos) { return s(pos).at(0); }
 }  // namespace
 
-TEST_CASE("Annealing functions: fastai's test values (fastai.md 23.5)", "[learner]") {
+TEST_CASE("Annealing functions: the values asserted in fastai's callback.schedule notebook", "[learner]") {
   const std::vector<double> pos{0, 0.25, 0.5, 0.75, 1};
   const std::vector<double> lin{0, 0.5, 1, 1.5, 2}, cos{0, 0.29289, 1, 1.70711, 2}, exp{1, 1.18921, 1.41421, 1.68179, 2},
       poly{0, 0.125, 0.5, 1.125, 2};

@@ -3,7 +3,7 @@
 /// format, which cuDNN's fast convolution kernels (tensor cores, mixed precision) and oneDNN on
 /// the CPU prefer. Only the layout changes: values and shapes stay the same.
 
-#include "strata/callbacks/callback.h"
+#include "strata/learner/callback.h"
 
 namespace strata {
 

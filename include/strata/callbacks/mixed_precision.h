@@ -7,7 +7,7 @@
 #include <ATen/core/Tensor.h>
 #include <c10/core/ScalarType.h>
 
-#include "strata/callbacks/callback.h"
+#include "strata/learner/callback.h"
 
 namespace strata {
 
@@ -18,7 +18,7 @@ class GradScaler {
  public:
   explicit GradScaler(double init_scale = 65536.0, double growth_factor = 2.0, double backoff_factor = 0.5,
                       int growth_interval = 2000);
-  at::Tensor scale(const at::Tensor& loss) const { return loss * scale_; }
+  at::Tensor scale(const at::Tensor& loss) const;
   /// Divides every gradient by the scale in place; true when one of them holds inf or NaN.
   bool unscale(const std::vector<at::Tensor>& params) const;
   /// After a step (skipped or not): adjusts the scale.
@@ -41,6 +41,8 @@ class MixedPrecision : public Callback {
   void before_batch(Learner& l) override;
   void after_pred(Learner& l) override;
   void after_loss(Learner& l) override;
+  /// Autocast off also after a batch without targets (predict_files), which has no after_loss.
+  void after_batch(Learner& l) override;
   void before_backward(Learner& l) override;
   void before_step(Learner& l) override;
   void after_step(Learner& l) override;

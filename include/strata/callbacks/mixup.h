@@ -4,7 +4,7 @@
 
 #include <ATen/core/Tensor.h>
 
-#include "strata/callbacks/callback.h"
+#include "strata/learner/callback.h"
 
 namespace strata {
 

@@ -1,11 +1,11 @@
 #pragma once
-/// fastai's tracker and training callbacks: SaveModel, EarlyStopping, GradientClip,
-/// TerminateOnNaN.
+/// fastai/callback/tracker.py: TrackerCallback and the callbacks that follow a recorded value
+/// (SaveModel, EarlyStopping, ReduceLROnPlateau), and TerminateOnNaN.
 
 #include <limits>
 #include <string>
 
-#include "strata/callbacks/callback.h"
+#include "strata/learner/callback.h"
 
 namespace strata {
 
@@ -13,11 +13,13 @@ namespace strata {
 /// Lower is better when the name contains "loss" or "error", higher otherwise.
 class TrackerCallback : public Callback {
  public:
-  explicit TrackerCallback(std::string monitor = "valid_loss", double min_delta = 0.0);
+  explicit TrackerCallback(std::string monitor = "valid_loss", double min_delta = 0.0, int patience = 1);
   int order() const override { return 60; }
   void before_fit(Learner& l) override;
   /// Reads the monitored value after the epoch; true when it improved on the best.
   bool improved(Learner& l);
+  /// Reads it too, counting the epochs without improvement: true once `patience` have passed.
+  bool patience_exhausted(Learner& l);
   double best() const { return best_; }
 
  protected:
@@ -25,6 +27,7 @@ class TrackerCallback : public Callback {
   double min_delta_;
   bool lower_is_better_;
   double best_ = 0;
+  int patience_, wait_ = 0;
 };
 
 /// fastai SaveModelCallback(monitor, fname='model', every_epoch=False): saves the model when the
@@ -51,11 +54,7 @@ class EarlyStoppingCallback : public TrackerCallback {
   explicit EarlyStoppingCallback(std::string monitor = "valid_loss", double min_delta = 0.0, int patience = 1);
   std::string name() const override { return "early_stopping"; }
   int order() const override { return 63; }
-  void before_fit(Learner& l) override;
   void after_epoch(Learner& l) override;
-
- private:
-  int patience_, wait_ = 0;
 };
 
 /// fastai ReduceLROnPlateau(monitor, min_delta, patience=1, factor=10, min_lr=0): divides every
@@ -66,54 +65,10 @@ class ReduceLROnPlateau : public TrackerCallback {
                              double factor = 10.0, double min_lr = 0.0);
   std::string name() const override { return "reduce_lr_on_plateau"; }
   int order() const override { return 62; }
-  void before_fit(Learner& l) override;
   void after_epoch(Learner& l) override;
 
  private:
-  int patience_, wait_ = 0;
   double factor_, min_lr_;
-};
-
-/// fastai GradientAccumulation(n_acc=32): steps only once `n_acc` items have been seen, with the
-/// loss scaled so the accumulated gradient is the mean over those items.
-class GradientAccumulation : public Callback {
- public:
-  explicit GradientAccumulation(int n_acc = 32);
-  std::string name() const override { return "gradient_accumulation"; }
-  int order() const override { return -20; }
-  bool run_valid() const override { return false; }
-  void before_fit(Learner&) override { count_ = 0; }
-  void after_loss(Learner& l) override;
-  void before_step(Learner& l) override;
-
- private:
-  int n_acc_, count_ = 0;
-};
-
-/// fastai CSVLogger(fname='history.csv', append=False): the epoch table as CSV in path/fname.
-class CSVLogger : public Callback {
- public:
-  explicit CSVLogger(std::string fname = "history.csv", bool append = false);
-  std::string name() const override { return "csv_logger"; }
-  int order() const override { return 60; }
-  void before_fit(Learner& l) override;
-  void after_epoch(Learner& l) override;
-
- private:
-  std::string fname_;
-  bool append_;
-  std::string file_;
-};
-
-/// fastai GradientClip(max_norm=1): clips the global gradient norm before each step.
-class GradientClip : public Callback {
- public:
-  explicit GradientClip(double max_norm = 1.0) : max_norm_(max_norm) {}
-  std::string name() const override { return "gradient_clip"; }
-  void before_step(Learner& l) override;
-
- private:
-  double max_norm_;
 };
 
 /// fastai TerminateOnNaNCallback (order -9): stops training when the loss is NaN or infinite,

@@ -34,6 +34,10 @@ struct DataLoadersOptions {
   TORCH_ARG(int, n_inp) = -1;
 };
 
+/// A batch as (inputs, targets): its first `n_inp` values are the inputs (fastai n_inp; -1: all
+/// but the last, or the only one), the rest the targets. ValueError when n_inp exceeds the batch.
+std::pair<Item, Item> split_batch(const Item& batch, int n_inp);
+
 class DataLoaders {
  public:
   DataLoaders(DataLoader train, DataLoader valid, std::vector<std::string> vocab = {}, int n_inp = -1,
@@ -56,7 +60,7 @@ class DataLoaders {
   /// Inputs per batch: -1 means all values but the last (fastai n_inp).
   int n_inp() const { return n_inp_; }
   /// Splits a batch into inputs and targets by n_inp.
-  std::pair<Item, Item> split_batch(const Item& batch) const;
+  std::pair<Item, Item> split_batch(const Item& batch) const { return strata::split_batch(batch, n_inp_); }
   const std::filesystem::path& path() const { return path_; }
   Item one_batch() const { return loaders_[0].one_batch(); }
   /// Adds batch transforms to both loaders (fastai dls.add_tfms(tfms, 'after_batch')).

@@ -17,7 +17,7 @@
 
 #include <torch/arg.h>
 
-#include "strata/callbacks/callback.h"
+#include "strata/learner/callback.h"
 #include "strata/data/data_loader.h"
 #include "strata/distributed/gradient_reducer.h"
 #include "strata/distributed/process_group.h"
@@ -64,6 +64,7 @@ class DistributedTrainer : public Callback {
   std::optional<DataLoader> train_shard_, valid_shard_;
   std::vector<at::Tensor> valid_preds_, valid_targets_;
   bool was_logging_ = true;
+  bool in_fit_ = false;
   std::uint64_t train_seed_ = 0;
 };
 

@@ -4,10 +4,11 @@
 ///
 /// C++ cannot pickle a model's code, so the file describes the model by a *recipe*: the name of a
 /// registered builder and its JSON arguments. vision_learner, unet_learner and siamese_recipe
-/// fill it in; a model of your own needs `register_model_builder` (in both processes) and
-/// `learn.set_recipe`. Transforms are stored the same way: the built-in ones (Resize,
-/// RandomResizedCrop, ToTensor, IntToFloatTensor, Normalize) are known; register a
-/// TransformCodec for your own. Training-only transforms (augmentations) are left out.
+/// fill it in (strata/vision/recipes.h); a model of your own needs `register_model_builder` (in
+/// both processes) and `learn.set_recipe`. Transforms are stored the same way: the vision layer
+/// registers codecs for its own (Resize, RandomResizedCrop, ToTensor, IntToFloatTensor,
+/// Normalize); register a TransformCodec for yours. Training-only transforms (augmentations) are
+/// left out.
 ///
 /// The file is a PyTorch zip archive (torch.load reads it): {"strata_export": JSON text,
 /// "model": state dict}. The JSON holds the format version, the recipe, the transforms, n_inp,
@@ -24,9 +25,6 @@
 #include <torch/arg.h>
 
 #include "strata/learner/learner.h"
-#include "strata/models/create_head.h"
-#include "strata/models/unet.h"
-#include "strata/models/vision_model.h"
 
 namespace strata {
 
@@ -41,20 +39,11 @@ struct ModelRecipe {
 
 /// Makes an untrained model (no pretrained download) from a recipe's arguments.
 using ModelBuilder = std::function<LearnerModel(const nlohmann::json& args)>;
-/// Adds or replaces a builder. Built in: "vision_learner", "unet_learner", "siamese".
+/// Adds or replaces a builder (the vision layer registers "vision_learner", "unet_learner",
+/// "siamese").
 void register_model_builder(const std::string& name, ModelBuilder builder);
 /// The model a recipe describes; KeyError listing the builders when its builder is unknown.
 LearnerModel build_model(const ModelRecipe& recipe);
-
-/// The recipes vision_learner and unet_learner record (the arguments their models were made with).
-ModelRecipe vision_recipe(const std::string& arch, std::int64_t n_out, const VisionModelOptions& options);
-ModelRecipe unet_recipe(const std::string& arch, std::int64_t n_out, std::pair<int64_t, int64_t> img_size,
-                        const UnetOptions& options, std::int64_t n_in);
-
-/// The recipe of fastai's Siamese model: encoder = create_body(arch, cut), head =
-/// create_head(2 * features, n_out, head), as examples/pets_siamese builds it.
-ModelRecipe siamese_recipe(const std::string& arch, std::int64_t n_out, std::int64_t cut = -2,
-                           const HeadOptions& head = {});
 
 /// Transform <-> JSON. `encode` returns nullopt for transforms of other types.
 struct TransformCodec {
@@ -62,6 +51,17 @@ struct TransformCodec {
   std::function<TransformPtr(const nlohmann::json& args)> decode;
 };
 void register_transform_codec(const std::string& name, TransformCodec codec);
+/// A codec for transforms of type T from an encoder of T and a decoder.
+template <typename T>
+TransformCodec codec_for(std::function<nlohmann::json(const T&)> encode,
+                         std::function<TransformPtr(const nlohmann::json&)> decode) {
+  return {[encode = std::move(encode)](const Transform& t) -> std::optional<nlohmann::json> {
+            const auto* typed = dynamic_cast<const T*>(&t);
+            if (typed == nullptr) return std::nullopt;
+            return encode(*typed);
+          },
+          std::move(decode)};
+}
 /// {"name": ..., "args": {...}} for `t`, or TypeError naming the transform when no codec knows it.
 nlohmann::json encode_transform(const Transform& t);
 TransformPtr decode_transform(const nlohmann::json& spec);

@@ -1,10 +1,12 @@
 #pragma once
-/// What inference needs besides the model: how files become model inputs (the validation-time
-/// item and batch transforms, the number of inputs) and how outputs become labels (the vocab).
-/// Derived from the training DataLoaders, stored by export, rebuilt by load_learner.
+/// What inference needs besides the model: how files become model inputs (a reader for the
+/// inputs' kind, the validation-time item and batch transforms, the number of inputs) and how
+/// outputs become labels (the vocab). Derived from the training DataLoaders, stored by export,
+/// rebuilt by load_learner.
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,8 @@ class DataLoaders;
 struct InferenceSpec {
   /// model inputs per item: 1, or 2 for the Siamese model's image pairs
   int n_inp = 1;
+  /// the kind of every input: how a file is read (see register_input_reader)
+  Kind input = Kind::Image;
   /// the item and batch transforms that run on validation items (training-only ones dropped)
   Pipeline after_item;
   Pipeline after_batch;
@@ -29,15 +33,23 @@ struct InferenceSpec {
   Kind target = Kind::Category;
 };
 
-/// The spec of loaders whose inputs are images: n_inp and the target kind from one validation
-/// item, the pipelines without their training-only transforms, the vocab.
+/// The spec of loaders whose inputs can be read from files: n_inp, the input and target kinds
+/// from one validation item, the pipelines without their training-only transforms, the vocab.
 InferenceSpec inference_spec(const DataLoaders& dls);
 
-/// One image file per model input (a single path for most models, a pair for the Siamese one).
+/// Turns a file into a model input of one kind at inference time. The layer that owns the kind
+/// registers its reader (vision: Image and TensorImage, the file read as an RGB image, as the
+/// training images were).
+using InputReader = std::function<Value(const std::filesystem::path& file)>;
+void register_input_reader(Kind kind, InputReader reader);
+/// Whether a reader is registered for `kind`.
+bool has_input_reader(Kind kind);
+
+/// One file per model input (a single path for most models, a pair for the Siamese one).
 using InputFiles = std::vector<std::filesystem::path>;
 
-/// fastai dls.test_dl(items): an ordered loader over files, read as RGB images (as the training
-/// images were) and transformed like validation items, without targets.
+/// fastai dls.test_dl(items): an ordered loader over files, read by the reader of spec.input and
+/// transformed like validation items, without targets.
 DataLoader test_dl(const InferenceSpec& spec, std::vector<InputFiles> items, std::int64_t bs = 64,
                    c10::Device device = c10::Device(c10::kCPU), int num_workers = -1);
 

@@ -11,6 +11,7 @@
 #include <torch/nn/module.h>
 
 #include "strata/core/error.h"
+#include "strata/core/value.h"
 
 namespace strata {
 
@@ -31,6 +32,13 @@ class LearnerModel {
   torch::nn::Module& module() const { return *module_; }
   const std::shared_ptr<torch::nn::Module>& ptr() const { return module_; }
   at::Tensor operator()(const std::vector<at::Tensor>& inputs) const { return forward_(inputs); }
+  /// On a batch's input values (the Learner's xb).
+  at::Tensor operator()(const Item& inputs) const {
+    std::vector<at::Tensor> tensors;
+    tensors.reserve(inputs.size());
+    for (const auto& v : inputs) tensors.push_back(v.tensor());
+    return forward_(tensors);
+  }
 
  private:
   template <typename Impl, typename = void>

@@ -1,12 +1,13 @@
 #pragma once
-/// fastai ProgressCallback (order 60): the epoch table, and a live progress bar on a terminal.
+/// fastai ProgressCallback (order 60), a default callback of every Learner: the epoch table, and a
+/// live progress bar on a terminal for training, validation and evaluation (validate, get_preds).
 
 #include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
 
-#include "strata/callbacks/callback.h"
+#include "strata/learner/callback.h"
 
 namespace strata {
 
@@ -23,6 +24,7 @@ class ProgressCallback : public Callback {
   std::string name() const override { return "progress"; }
   int order() const override { return 60; }
   void before_fit(Learner& l) override;
+  void after_fit(Learner&) override { in_fit_ = false; }
   void before_train(Learner& l) override { start_bar(l); }
   void before_validate(Learner& l) override { start_bar(l); }
   void after_batch(Learner& l) override;
@@ -33,7 +35,7 @@ class ProgressCallback : public Callback {
   void start_bar(Learner& l);
   void end_bar(Learner& l);
   std::optional<bool> live_bar_;
-  bool tty_ = false;
+  bool in_fit_ = false;
   bool bar_ = false;
   std::chrono::steady_clock::time_point last_draw_;
 };

@@ -11,7 +11,7 @@
 
 #include <ATen/ATen.h>
 
-#include "strata/callbacks/callback.h"
+#include "strata/learner/callback.h"
 
 namespace strata {
 
@@ -64,6 +64,8 @@ class Recorder : public Callback {
   std::map<std::string, std::vector<double>> hps;
   /// The last epoch's [train_loss, valid_loss, metrics...].
   std::vector<std::optional<double>> final_record() const;
+  /// [valid_loss, metrics...] of the last validation phase, in a fit or in validate().
+  const std::vector<std::optional<double>>& last_validation() const { return last_validation_; }
   /// The validation loss sums so far (sum of loss x batch size, and items).
   std::pair<double, std::int64_t> valid_totals() const;
   /// Replaces them before after_validate reads them (data-parallel training sums every rank's).
@@ -78,7 +80,7 @@ class Recorder : public Callback {
   // Sum of loss x batch size over the validation batches, on the device until after_validate.
   at::Tensor valid_total_;
   std::int64_t valid_count_ = 0;
-  std::vector<std::optional<double>> row_;
+  std::vector<std::optional<double>> row_, last_validation_;
   bool train_done_ = false, valid_done_ = false;
   std::chrono::steady_clock::time_point start_;
 };
@@ -86,5 +88,7 @@ class Recorder : public Callback {
 /// fastai's console table: a header and rows with fastai's column widths.
 std::string format_table_row(const std::vector<std::string>& cells, const std::vector<std::string>& header);
 std::string format_table_header(const std::vector<std::string>& header);
+/// "mm:ss" (or "h:mm:ss"), fastai format_time.
+std::string format_time(double seconds);
 
 }  // namespace strata
