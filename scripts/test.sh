@@ -22,6 +22,10 @@ STRATA_DOCS_OUT="$build/docs/api" "$root/scripts/docs.sh"
 stage "build (C++17, warnings are errors)"
 STRATA_BUILD_DIR="$build" "$root/scripts/build.sh" -DSTRATA_BUILD_TESTS=ON -DSTRATA_WERROR=ON
 
+stage "architecture: the layers include only downward, every public header compiles on its own"
+/usr/bin/python3 "$root/scripts/check_layers.py" "$root"
+/usr/bin/python3 "$root/scripts/check_headers.py" "$build"
+
 stage "tests (Debian's LibTorch 1.13)"
 (cd "$build" && ctest --output-on-failure --parallel "$(nproc)")
 
