@@ -8,6 +8,8 @@
 
 #include <strata/strata.h>
 
+#include "example_cli.h"
+
 namespace fs = std::filesystem;
 
 // fastai:
@@ -52,7 +54,7 @@ int main(int argc, char** argv) {
   app.add_option("--epochs", epochs, "fit_one_cycle epochs")->capture_default_str();
   app.add_option("--out", out, "output folder")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  try {
+  return example::run([&] {
     strata::seed_everything(42);
     strata::FashionMnistOptions o;
     o.per_class = per_class;
@@ -77,9 +79,5 @@ int main(int argc, char** argv) {
     std::cout << "vocab:";
     for (const auto& v : dls.vocab()) std::cout << " " << v;
     std::cout << "\naccuracy " << *learn->recorder().final_record().at(2) << "\n";
-  } catch (const strata::Error& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+  });
 }

@@ -16,6 +16,8 @@
 
 #include <strata/strata.h>
 
+#include "example_cli.h"
+
 extern char** environ;
 namespace fs = std::filesystem;
 
@@ -52,57 +54,49 @@ int launch_local(int n, int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
-  CLI::App app{"Data-parallel fine-tuning with strata (c10d Gloo / NCCL)"};
-  std::string data, arch = "resnet18", weights, out = "out/distributed";
-  std::string device = torch::cuda::is_available() ? "cuda" : "cpu";
-  int launch = 0, bs = 32, epochs = 2, per_class = 40, size = 64;
-  double lr = 2e-3;
+  CLI::App app{"Data-parallel fine-tuning with strata (c10d Gloo / NCCL); --bs is per process, each process of a "
+               "CUDA job uses GPU LOCAL_RANK"};
+  example::TrainingOptions o;
+  o.arch = "resnet18", o.out = "out/distributed", o.size = 64, o.bs = 32, o.epochs = 2, o.per_class = 40, o.lr = 2e-3;
+  int launch = 0;
   app.add_option("--launch", launch, "start this many local processes (otherwise: the launcher's RANK/WORLD_SIZE)");
-  app.add_option("--data", data, "folder of Pets-style images (label_123.jpg); default: Fashion-MNIST");
-  app.add_option("--arch", arch, "architecture")->capture_default_str();
-  app.add_option("--weights", weights, "torchvision weights for the body (default: random init)");
-  app.add_option("--bs", bs, "batch size per process")->capture_default_str();
-  app.add_option("--epochs", epochs, "fine_tune epochs")->capture_default_str();
-  app.add_option("--lr", lr, "base learning rate")->capture_default_str();
-  app.add_option("--size", size, "image size")->capture_default_str();
-  app.add_option("--per-class", per_class, "default data: images per class")->capture_default_str();
-  app.add_option("--device", device, "cpu or cuda (each process uses GPU LOCAL_RANK)")->capture_default_str();
-  app.add_option("--out", out, "output folder")->capture_default_str();
+  example::add_training_options(app, o, "folder of Pets-style images (label_123.jpg); default: Fashion-MNIST");
   CLI11_PARSE(app, argc, argv);
   if (launch > 0) return launch_local(launch, argc, argv);
 
   try {
     const auto env = strata::DistributedEnv::from_environment();
-    const bool cuda = device == "cuda";
+    const bool cuda = o.device == "cuda";
     // Joined first, so the ranks can wait for rank 0's data below. A single process: no group.
     auto pg = env.world_size > 1 ? strata::ProcessGroup::init(env, strata::ProcessGroupOptions().cuda(cuda)) : nullptr;
     strata::seed_everything(42);  // the same seed on every rank: same split, same initial head
-    fs::path images = data;
+    fs::path images = o.data;
     std::string pattern = R"(^(.*)_\d+\.jpg$)";
-    if (data.empty()) {
-      strata::FashionMnistOptions o;
-      o.per_class = per_class;
-      if (env.rank == 0) strata::materialize_fashion_mnist(fs::path(out) / "data", o);
+    if (o.data.empty()) {
+      strata::FashionMnistOptions fashion;
+      fashion.per_class = o.per_class;
+      if (env.rank == 0) strata::materialize_fashion_mnist(fs::path(o.out) / "data", fashion);
       if (pg) pg->barrier();  // the other ranks read the files rank 0 wrote
-      images = fs::path(out) / "data" / "images";
+      images = fs::path(o.out) / "data" / "images";
       pattern = R"(^(.*)_\d+\.png$)";
     }
     auto dls = strata::ImageDataLoaders::from_name_re(
         strata::get_image_files(images), pattern,
         strata::ImageDataLoadersOptions()
-            .item_tfms({std::make_shared<strata::Resize>(size)})
+            .item_tfms({std::make_shared<strata::Resize>(o.size)})
             .batch_tfms(strata::aug_transforms())
-            .loaders(strata::DataLoadersOptions().bs(bs).device(torch::Device(device))));
+            .loaders(strata::DataLoadersOptions().bs(o.bs).num_workers(o.workers).device(torch::Device(o.device))));
+    if (o.weights.empty() && o.pretrained) o.weights = strata::pretrained_weights_file(o.arch);
     auto learn = strata::vision_learner(
-        dls, arch,
+        dls, o.arch,
         strata::VisionLearnerOptions()
-            .model(strata::VisionModelOptions().pretrained(!weights.empty()).weights(weights))
-            .learner(strata::LearnerOptions().metrics({strata::accuracy}).path(out)));
+            .model(strata::VisionModelOptions().pretrained(!o.weights.empty()).weights(o.weights))
+            .learner(strata::LearnerOptions().metrics({strata::accuracy}).path(o.out)));
     if (pg) strata::to_distributed(*learn, pg);  // fastai: learn.to_distributed()
-    learn->fine_tune(epochs, lr);
+    learn->fine_tune(o.epochs, o.lr);
     if (learn->is_main_process()) {  // only rank 0 writes files
-      learn->export_learner(fs::path(out) / "model.strata");
-      std::cout << "rank 0 of " << env.world_size << ": exported " << (fs::path(out) / "model.strata").string() << "\n";
+      learn->export_learner(fs::path(o.out) / "model.strata");
+      std::cout << "rank 0 of " << env.world_size << ": exported " << (fs::path(o.out) / "model.strata").string() << "\n";
     }
     return 0;
   } catch (const std::exception& e) {

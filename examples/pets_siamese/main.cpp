@@ -9,17 +9,17 @@
 #include <strata/strata.h>
 
 #include "embedded_data.h"
+#include "example_cli.h"
 #include "siamese_transform.h"
 
 namespace fs = std::filesystem;
 
-struct Options {
-  std::string data, arch = "resnet34", weights, device = torch::cuda::is_available() ? "cuda" : "cpu",
-                                                 out = "out/pets_siamese";
-  bool pretrained = false, baseline = true, fp16 = false;
-  int size = 224, bs = 64, epochs_frozen = 4, epochs_unfrozen = 4, workers = -1, per_class = 200,
-      pretrain_per_class = 1000;
-  double lr = 3e-3, lr_unfrozen = 1e-4;
+// The shared options (example_cli.h) and the walk-through's two phases.
+struct Options : example::TrainingOptions {
+  Options() { out = "out/pets_siamese", per_class = 200, lr = 3e-3; }
+  bool baseline = true, fp16 = false;
+  int epochs_frozen = 4, epochs_unfrozen = 4, pretrain_per_class = 1000;
+  double lr_unfrozen = 1e-4;
   std::uint64_t seed = 42;
 };
 
@@ -89,28 +89,20 @@ double siamese(const Options& o, const fs::path& data, const std::string& weight
 int main(int argc, char** argv) {
   CLI::App app{"Siamese pets with strata: are two photos the same breed?"};
   Options o;
-  app.add_option("--data", o.data, "an Oxford-IIIT Pets folder (DIR/images/*.jpg); default: embedded Fashion-MNIST");
-  app.add_option("--arch", o.arch, "resnet18, resnet34, resnet50, ...")->capture_default_str();
-  app.add_option("--weights", o.weights, "torchvision weights for the body (.pth or .safetensors)");
-  app.add_flag("--pretrained", o.pretrained, "use torchvision's ImageNet weights (PyTorch cache, downloaded if missing)");
-  app.add_option("--size", o.size, "image size")->capture_default_str();
-  app.add_option("--bs", o.bs, "batch size")->capture_default_str();
+  example::add_training_options(app, o, "an Oxford-IIIT Pets folder (DIR/images/*.jpg); default: embedded Fashion-MNIST",
+                                /*epochs_and_lr=*/false);
   app.add_option("--epochs-frozen", o.epochs_frozen, "epochs with the body frozen")->capture_default_str();
   app.add_option("--epochs-unfrozen", o.epochs_unfrozen, "epochs after unfreezing")->capture_default_str();
   app.add_option("--lr", o.lr, "one-cycle lr of the frozen phase")->capture_default_str();
   app.add_option("--lr-unfrozen", o.lr_unfrozen, "head lr after unfreezing (body: /100)")->capture_default_str();
-  app.add_option("--device", o.device, "cpu or cuda (default: cuda when available)")->capture_default_str();
   app.add_flag("--fp16", o.fp16, "mixed precision (CUDA): autocast and loss scaling");
-  app.add_option("--workers", o.workers, "loader threads (-1: one per core)")->capture_default_str();
   app.add_option("--seed", o.seed, "seed of splits, pairs and augmentation")->capture_default_str();
-  app.add_option("--per-class", o.per_class, "embedded default: images per class")->capture_default_str();
   app.add_option("--pretrain-per-class", o.pretrain_per_class, "embedded default: pretraining images per class")
       ->capture_default_str();
   app.add_flag("!--no-baseline", o.baseline, "embedded default: skip the random-init comparison");
-  app.add_option("--out", o.out, "output folder")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  try {
+  return example::run([&] {
     strata::seed_everything(o.seed);
     if (o.device == "cuda" && !torch::cuda::is_available()) throw strata::ValueError("--device cuda: no CUDA device");
     if (!o.data.empty()) {
@@ -118,7 +110,7 @@ int main(int argc, char** argv) {
       if (weights.empty() && o.pretrained) weights = strata::pretrained_weights_file(o.arch);
       const double acc = siamese(o, o.data, weights, "pets");
       std::cout << "final accuracy: " << acc << "\n";
-      return 0;
+      return;
     }
     // Embedded default: small images, a pretrained body of our own, and the baseline.
     if (app.count("--arch") == 0) o.arch = "resnet18";
@@ -145,9 +137,5 @@ int main(int argc, char** argv) {
     if (o.baseline) std::cout << "accuracy from random init:         " << scratch << "\n";
     std::cout << "pictures: " << (fs::path(o.out) / "show_batch_pretrained.png").string() << ", "
               << (fs::path(o.out) / "show_results_pretrained.png").string() << "\n";
-  } catch (const strata::Error& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+  });
 }

@@ -8,6 +8,8 @@
 
 #include <strata/strata.h>
 
+#include "example_cli.h"
+
 int main(int argc, char** argv) {
   CLI::App app{"strata pipeline demo: item and batch transforms on a real photo"};
   std::string image = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg";
@@ -22,7 +24,7 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "seed of the random crops")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  try {
+  return example::run([&] {
     const strata::Value photo = strata::read_image(image);
     std::cout << "read " << image << ": " << strata::describe(photo) << "\n";
 
@@ -53,9 +55,5 @@ int main(int argc, char** argv) {
     strata::write_image(file, strata::Value(strata::Kind::TensorImage, grid));
     std::cout << "wrote " << file.string() << ": " << n_train << " random training crops, then the validation "
               << "centre crop\n";
-  } catch (const strata::Error& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+  });
 }

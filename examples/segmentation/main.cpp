@@ -10,6 +10,8 @@
 
 #include <strata/strata.h>
 
+#include "example_cli.h"
+
 namespace fs = std::filesystem;
 
 // Default data: each Fashion-MNIST image with a mask of the garment (pixels brighter than 30).
@@ -30,31 +32,19 @@ fs::path default_data(const fs::path& root, int per_class) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Segmentation with strata's unet_learner"};
-  std::string data, arch = "resnet34", weights, out = "out/segmentation", suffix = "_P";
-  std::string device = torch::cuda::is_available() ? "cuda" : "cpu";
-  int size = 0, bs = 8, epochs = 8, per_class = 60, workers = -1;
-  bool pretrained = false;
-  double lr = 1e-3;
-  app.add_option("--data", data, "CamVid-layout folder (images/, labels/, codes.txt); default: Fashion-MNIST masks");
-  app.add_option("--arch", arch, "encoder architecture")->capture_default_str();
-  app.add_option("--weights", weights, "torchvision weights for the encoder");
-  app.add_flag("--pretrained", pretrained, "torchvision's ImageNet weights (PyTorch cache)");
-  app.add_option("--size", size, "Resize images and masks to this (0: keep)")->capture_default_str();
+  example::TrainingOptions o;
+  // fine_tune(8); size 0 keeps the images' own size
+  o.out = "out/segmentation", o.size = 0, o.bs = 8, o.epochs = 8, o.per_class = 60;
+  std::string suffix = "_P";
+  example::add_training_options(app, o, "CamVid-layout folder (images/, labels/, codes.txt); default: Fashion-MNIST masks");
   app.add_option("--label-suffix", suffix, "mask file name = image stem + suffix + .png")->capture_default_str();
-  app.add_option("--bs", bs, "batch size")->capture_default_str();
-  app.add_option("--epochs", epochs, "fine_tune epochs")->capture_default_str();
-  app.add_option("--lr", lr, "base learning rate")->capture_default_str();
-  app.add_option("--per-class", per_class, "default data: images per class")->capture_default_str();
-  app.add_option("--workers", workers, "loader threads")->capture_default_str();
-  app.add_option("--device", device, "cpu or cuda")->capture_default_str();
-  app.add_option("--out", out, "output folder")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  try {
+  return example::run([&] {
     strata::seed_everything(42);
-    const bool embedded = data.empty();
-    const fs::path root = embedded ? default_data(fs::path(out) / "data", per_class) : fs::path(data);
-    if (embedded && app.count("--arch") == 0) arch = "resnet18";
+    const bool embedded = o.data.empty();
+    const fs::path root = embedded ? default_data(fs::path(o.out) / "data", o.per_class) : fs::path(o.data);
+    if (embedded && app.count("--arch") == 0) o.arch = "resnet18";
     std::vector<std::string> codes;
     std::ifstream code_file(root / "codes.txt");
     for (std::string line; std::getline(code_file, line);)
@@ -65,33 +55,29 @@ int main(int argc, char** argv) {
     const auto fnames = strata::get_image_files(root / "images");
     auto label_func = [&](const fs::path& p) { return (root / "labels" / (p.stem().string() + suffix + ".png")).string(); };
     std::vector<strata::TransformPtr> item_tfms;
-    if (size > 0) item_tfms.push_back(std::make_shared<strata::Resize>(size));
+    if (o.size > 0) item_tfms.push_back(std::make_shared<strata::Resize>(o.size));
     auto dls = strata::SegmentationDataLoaders::from_label_func(
         fnames, label_func, codes,
         strata::SegmentationDataLoadersOptions()
             .item_tfms(item_tfms)
             .batch_tfms(strata::aug_transforms())
-            .loaders(strata::DataLoadersOptions().bs(bs).num_workers(workers).device(torch::Device(device))));
-    strata::show_batch(dls.train(), fs::path(out) / "show_batch.png");
+            .loaders(strata::DataLoadersOptions().bs(o.bs).num_workers(o.workers).device(torch::Device(o.device))));
+    strata::show_batch(dls.train(), fs::path(o.out) / "show_batch.png");
 
     // learn = unet_learner(dls, resnet34, metrics=[Dice, foreground_acc]); learn.fine_tune(8)
     auto learn = strata::unet_learner(
-        dls, arch,
-        strata::UnetLearnerOptions().pretrained(pretrained || !weights.empty()).weights(weights).learner(
-            strata::LearnerOptions().metrics({strata::Dice(codes.size() > 2), strata::foreground_acc}).path(out)));
-    learn->fine_tune(epochs, lr);
+        dls, o.arch,
+        strata::UnetLearnerOptions().pretrained(o.pretrained || !o.weights.empty()).weights(o.weights).learner(
+            strata::LearnerOptions().metrics({strata::Dice(codes.size() > 2), strata::foreground_acc}).path(o.out)));
+    learn->fine_tune(o.epochs, o.lr);
     std::cout << "saved " << learn->save("unet").string() << "\n";
-    strata::show_results(*learn, fs::path(out) / "show_results.png");
+    strata::show_results(*learn, fs::path(o.out) / "show_results.png");
     // interp = SegmentationInterpretation.from_learner(learn); interp.plot_top_losses(k=4)
-    strata::SegmentationInterpretation::from_learner(*learn).plot_top_losses(4, fs::path(out) / "top_losses.png");
+    strata::SegmentationInterpretation::from_learner(*learn).plot_top_losses(4, fs::path(o.out) / "top_losses.png");
     // learn.export('unet.pkl'): the file examples/predict (load_learner) runs on
-    learn->export_learner(fs::path(out) / "unet.strata");
-    std::cout << "pictures: " << (fs::path(out) / "show_batch.png").string() << ", "
-              << (fs::path(out) / "show_results.png").string() << ", " << (fs::path(out) / "top_losses.png").string()
-              << "\nexported: " << (fs::path(out) / "unet.strata").string() << "\n";
-  } catch (const strata::Error& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+    learn->export_learner(fs::path(o.out) / "unet.strata");
+    std::cout << "pictures: " << (fs::path(o.out) / "show_batch.png").string() << ", "
+              << (fs::path(o.out) / "show_results.png").string() << ", " << (fs::path(o.out) / "top_losses.png").string()
+              << "\nexported: " << (fs::path(o.out) / "unet.strata").string() << "\n";
+  });
 }
