@@ -1,5 +1,5 @@
 // create_body / create_vision_model / splitters against fastai 2.7.13's numbers
-// (shared/reference/fastai_numbers.txt, fastai.md 23.2).
+// (tests/fixtures/fastai_numbers.txt).
 #include <torch/torch.h>
 
 #include "catch.h"

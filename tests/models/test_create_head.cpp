@@ -1,4 +1,4 @@
-// create_head against the real fastai 2.7.13 numbers (shared/reference/fastai_numbers.txt, fastai.md 23.1).
+// create_head against the real fastai 2.7.13 numbers (tests/fixtures/fastai_numbers.txt).
 #include <torch/torch.h>
 
 #include "catch.h"

@@ -1,4 +1,4 @@
-// DynamicUnet against the real fastai 2.7.13 (fastai_numbers.txt) and fastai.md 5.3 / 23.3.
+// DynamicUnet against the real fastai 2.7.13 (tests/fixtures/fastai_numbers.txt; fastai vision/models/unet.py).
 #include <torch/torch.h>
 
 #include "catch.h"
@@ -48,7 +48,7 @@ TEST_CASE("DynamicUnet: any image size, same parameters; odd sizes come back to 
     CHECK(unet->forward(torch::randn({1, 3, size.first, size.second})).sizes() ==
           torch::IntArrayRef({1, 3, size.first, size.second}));
   }
-  // fastai.md 23.3: 41,220,968 + 100 * n_out for any n_out.
+  // The final ConvLayer(99, n_out, ks=1) adds 99 weights and a bias per class: 41,220,968 + 100 * n_out.
   CHECK(strata::count_parameters(*strata::create_unet_model("resnet34", 32, {64, 64}, false)) == 41220968 + 3200);
 }
 

@@ -14,7 +14,7 @@ void check_close(const std::vector<double>& got, const std::vector<double>& want
 }
 }  // namespace
 
-TEST_CASE("even_mults and slice expansion match fastai (fastai.md 23.4)", "[optim]") {
+TEST_CASE("even_mults and slice expansion match fastai (torch_core.even_mults, Optimizer.set_hyper)", "[optim]") {
   check_close(strata::even_mults(1e-6, 1e-4, 2), strata_test::fastai_list("even_mults(1e-6,1e-4,2)"));
   check_close(strata::even_mults(1e-6, 1e-4, 3), strata_test::fastai_list("even_mults(1e-6,1e-4,3)"));
   check_close(strata::even_mults(1e-6, 1e-4, 4), strata_test::fastai_list("even_mults(1e-6,1e-4,4)"));
@@ -28,7 +28,7 @@ TEST_CASE("even_mults and slice expansion match fastai (fastai.md 23.4)", "[opti
   CHECK_THROWS_WITH(strata::HyperValue(std::vector<double>{1, 2}).expand(3), Contains("2 values for 3 parameter groups"));
 }
 
-TEST_CASE("Adam: one step equals fastai's (fastai.md 23.6)", "[optim]") {
+TEST_CASE("Adam: one step equals fastai's (optimizer.py: weight_decay, average_grad, average_sqr_grad, adam_step)", "[optim]") {
   auto p = torch::tensor({1.0f, -2.0f}).requires_grad_();
   p.mutable_grad() = torch::tensor({0.5f, 0.25f});
   strata::Adam adam({{p}}, 1e-3);

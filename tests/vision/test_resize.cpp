@@ -25,7 +25,7 @@ namespace {
 Value blank_image(int64_t h, int64_t w) { return Value(Kind::Image, at::zeros({h, w, 3}, at::kByte)); }
 }  // namespace
 
-TEST_CASE("resize_box: fastai's crop boxes (fastai.md 23.7)", "[vision]") {
+TEST_CASE("resize_box: fastai's crop boxes (vision/augment.py: Resize.before_call and encodes)", "[vision]") {
   // 500x375 landscape -> 224: 375x375 box, validation top-left (62, 0).
   CHECK(strata::resize_box(500, 375, 224, ResizeMethod::Crop, 0.5, 0.5) == CropBox{62, 0, 375, 375});
   // Portrait 375x500 -> validation (0, 62).
@@ -102,7 +102,7 @@ TEST_CASE("Resize: refuses a tensor image and a non-positive size", "[vision]") 
   CHECK_THROWS_WITH(strata::Resize(0), Contains("size must be positive"));
 }
 
-TEST_CASE("RandomResizedCrop: validation squishes to size + xtra then centre-crops (fastai.md 23.7)", "[vision]") {
+TEST_CASE("RandomResizedCrop: validation squishes to size + xtra then centre-crops (vision/augment.py, val_xtra)", "[vision]") {
   CHECK(strata::RandomResizedCrop(224).validation_resize() == strata::ImageSize(256));
   CHECK(strata::RandomResizedCrop(128).validation_resize() == strata::ImageSize(152));
   CHECK(strata::RandomResizedCrop(192).validation_resize() == strata::ImageSize(224));

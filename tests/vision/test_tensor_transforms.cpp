@@ -36,7 +36,7 @@ TEST_CASE("IntToFloatTensor: uint8 255 -> 1.0, masks stay integer, decode rounds
   CHECK(at::equal(to_float.decode(out)[0].tensor(), pixels));
 }
 
-TEST_CASE("Normalize.from_stats(imagenet_stats): red 1.0 becomes 2.2489 (fastai.md 23.7)", "[vision]") {
+TEST_CASE("Normalize.from_stats(imagenet_stats): red 1.0 becomes (1 - 0.485) / 0.229 = 2.2489", "[vision]") {
   auto norm = strata::Normalize::from_stats(strata::imagenet_stats);
   TransformContext ctx;
   auto batch = at::ones({2, 3, 4, 4});
