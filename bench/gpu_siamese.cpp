@@ -141,11 +141,11 @@ int main(int argc, char** argv) {
     auto encoder = strata::create_body(arch.layers, strata::BodyOptions().cut(-2));
     auto head = strata::create_head(strata::num_features_model(encoder) * 2, 2, strata::HeadOptions().ps({0.5}));
     strata::SiameseModel model(encoder, head);
-    strata::Learner learn(dls, model,
-                          strata::LearnerOptions()
-                              .loss_func(strata::CrossEntropyLossFlat())
-                              .splitter(strata::siamese_splitter)
-                              .metrics({strata::accuracy}));
+    const auto learner_options = strata::LearnerOptions()
+                                     .loss_func(strata::CrossEntropyLossFlat())
+                                     .splitter(strata::siamese_splitter)
+                                     .metrics({strata::accuracy});
+    strata::Learner learn(dls, model, learner_options);
     learn.logging = false;
     learn.freeze();
     std::cout << "| run | epoch (train + valid) | images/s | accuracy |\n|---|---|---|---|\n";
@@ -194,11 +194,7 @@ int main(int argc, char** argv) {
                                               .device(device)
                                               .pin_memory(device.is_cuda())
                                               .after_batch(dls.train().options().after_batch()));
-    strata::Learner model_only(memory_dls, model,
-                               strata::LearnerOptions()
-                                   .loss_func(strata::CrossEntropyLossFlat())
-                                   .splitter(strata::siamese_splitter)
-                                   .metrics({strata::accuracy}));
+    strata::Learner model_only(memory_dls, model, learner_options);
     model_only.logging = false;
     if (device.is_cuda()) {
       model_only.to_fp16();
