@@ -83,8 +83,8 @@ PickleValue unpickle(const std::uint8_t* data, std::size_t size, std::size_t& of
                      const std::string& what);
 
 /// Pickles `root` (protocol 2) the way torch.save writes it: each tensor becomes a persistent id
-/// ('storage', <Type>Storage, key, 'cpu', numel) and is appended to `storages` as (key, its
-/// contiguous CPU copy), for the caller to write as the archive's data/<key> records.
+/// ('storage', its storage class, key, 'cpu', numel) and is appended to `storages` as (key, its
+/// contiguous CPU copy), for the caller to write as the archive's "data/" + key records.
 std::string pickle(const PickleValue& root, std::vector<std::pair<std::string, at::Tensor>>& storages);
 
 /// The scalar type of a PyTorch storage class name ("FloatStorage" -> Float); throws otherwise.
