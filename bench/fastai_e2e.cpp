@@ -1,0 +1,171 @@
+// strata against the real fastai 2.7.13, end to end: the Siamese walk-through as
+// examples/pets_siamese runs its embedded default (Fashion-MNIST laid out like Pets, a resnet18
+// body pretrained here on other classes), from the files to the last epoch, in strata and in
+// fastai (bench/fastai_e2e.py), interleaved (strata, fastai, strata, ...), both on the same
+// number of threads. Prints every phase's median seconds and the ratio strata / fastai.
+// bench/fastai_e2e.sh installs fastai into a private folder and runs this.
+//
+//   bench_fastai_e2e [--size 32] [--runs 2] [--per-class 200] [--threads 2] [--python python3]
+//                    [--pythonpath DIR] [--data DIR]
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include <torch/torch.h>
+
+#include <strata/strata.h>
+
+#include "bench_util.h"
+#include "embedded_data.h"
+#include "siamese_transform.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Options {
+  int size = 32, runs = 2, per_class = 200, threads = 2, bs = 64, frozen = 4, unfrozen = 1;
+  double lr = 3e-3, lr_unfrozen = 1e-4;
+  std::uint64_t seed = 42;
+  std::string python = "/usr/bin/python3", pythonpath;
+  fs::path data = fs::temp_directory_path() / "strata-bench-fastai-e2e";
+};
+
+using Phases = std::map<std::string, std::vector<double>>;
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// The seconds of each epoch's training and validation, named by the current `tag`.
+class PhaseTimer : public strata::Callback {
+ public:
+  explicit PhaseTimer(Phases& phases) : phases_(phases) {}
+  std::string name() const override { return "phase_timer"; }
+  int order() const override { return 99; }
+  void before_train(strata::Learner&) override { start_ = std::chrono::steady_clock::now(); }
+  void after_train(strata::Learner&) override { phases_["train_" + tag].push_back(seconds_since(start_)); }
+  void before_validate(strata::Learner&) override { start_ = std::chrono::steady_clock::now(); }
+  void after_validate(strata::Learner&) override { phases_["valid_" + tag].push_back(seconds_since(start_)); }
+  std::string tag;
+
+ private:
+  Phases& phases_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// examples/pets_siamese's flow on `data` with the body in `weights`; returns the final accuracy.
+double run_strata(const Options& o, const fs::path& data, const fs::path& weights, Phases& phases) {
+  const auto start = std::chrono::steady_clock::now();
+  strata::seed_everything(o.seed);
+  const auto files = strata::get_image_files(data / "images");
+  strata::RegexLabeller label(R"(^(.*)_\d+\.(jpg|png)$)");
+  const auto splits = strata::RandomSplitter(0.2, o.seed)(files);
+  auto tfm = std::make_shared<SiameseTransform>(files, label, splits, o.seed);
+  auto dls = strata::dataloaders(
+      strata::TfmdLists(files, strata::Pipeline({tfm}), splits),
+      strata::DataLoadersOptions()
+          .bs(o.bs)
+          .seed(o.seed)
+          .after_item(strata::Pipeline({std::make_shared<strata::Resize>(o.size), std::make_shared<strata::ToTensor>()}))
+          .after_batch(strata::Pipeline({std::make_shared<strata::IntToFloatTensor>(),
+                                         strata::Normalize::from_stats(strata::imagenet_stats)})));
+  strata::ArchModel arch = strata::model_meta("resnet18").make();
+  strata::load_state_dict(*arch.module, weights, /*strict=*/false);
+  auto encoder = strata::create_body(arch.layers, strata::BodyOptions().cut(-2));
+  auto head = strata::create_head(strata::num_features_model(encoder) * 2, 2, strata::HeadOptions().ps({0.5}));
+  auto timer = std::make_shared<PhaseTimer>(phases);
+  strata::Learner learn(dls, strata::SiameseModel(encoder, head),
+                        strata::LearnerOptions()
+                            .loss_func(strata::CrossEntropyLossFlat())
+                            .splitter(strata::siamese_splitter)
+                            .metrics({strata::accuracy})
+                            .cbs({timer}));
+  learn.logging = false;
+  phases["setup"].push_back(seconds_since(start));
+
+  auto t = std::chrono::steady_clock::now();
+  timer->tag = "frozen";
+  learn.freeze();
+  learn.fit_one_cycle(o.frozen, o.lr);
+  phases["fit_frozen"].push_back(seconds_since(t));
+  t = std::chrono::steady_clock::now();
+  timer->tag = "unfrozen";
+  learn.unfreeze();
+  learn.fit_one_cycle(o.unfrozen, strata::slice(o.lr_unfrozen / 100, o.lr_unfrozen));
+  phases["fit_unfrozen"].push_back(seconds_since(t));
+  phases["total"].push_back(seconds_since(start));
+  return learn.recorder().final_record().back().value_or(0.0);
+}
+
+// bench/fastai_e2e.py's `phase NAME SECONDS` lines into `phases`; returns its accuracy.
+double run_fastai(const Options& o, const fs::path& data, const fs::path& weights, Phases& phases) {
+  std::ostringstream cmd;
+  cmd << (o.pythonpath.empty() ? "" : "PYTHONPATH=" + o.pythonpath + " ") << o.python << " " << STRATA_BENCH_DIR
+      << "/fastai_e2e.py " << data.string() << " " << weights.string() << " " << o.size << " " << o.bs << " "
+      << o.frozen << " " << o.unfrozen << " " << o.lr << " " << o.lr_unfrozen << " " << o.seed << " " << o.threads;
+  std::istringstream out(strata_bench::shell(cmd.str()));
+  double accuracy = -1;
+  for (std::string word; out >> word;) {
+    if (word == "phase") {
+      std::string name;
+      double seconds = 0;
+      out >> name >> seconds;
+      phases[name].push_back(seconds);
+    } else if (word == "accuracy") {
+      out >> accuracy;
+    }
+  }
+  if (accuracy < 0) throw std::runtime_error("fastai_e2e.py printed no accuracy: " + cmd.str());
+  return accuracy;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i], v = argv[i + 1];
+    if (k == "--size") o.size = std::stoi(v);
+    else if (k == "--runs") o.runs = std::stoi(v);
+    else if (k == "--per-class") o.per_class = std::stoi(v);
+    else if (k == "--threads") o.threads = std::stoi(v);
+    else if (k == "--python") o.python = v;
+    else if (k == "--pythonpath") o.pythonpath = v;
+    else if (k == "--data") o.data = v;
+    else {
+      std::cerr << "unknown option " << k << "\n";
+      return 2;
+    }
+  }
+  at::set_num_threads(o.threads);
+  PretrainOptions pretrain;
+  pretrain.size = o.size;
+  const fs::path weights = pretrained_body(o.data / std::to_string(o.size), pretrain);
+  const fs::path data = siamese_default_data(o.data, o.per_class);
+  std::cout << "Siamese walk-through end to end: " << strata::get_image_files(data / "images").size()
+            << " Fashion-MNIST images, " << o.size << " px, resnet18 body pretrained on other classes, bs " << o.bs
+            << ", freeze + fit_one_cycle(" << o.frozen << ", " << o.lr << ") + unfreeze + fit_one_cycle(" << o.unfrozen
+            << ", slice(" << o.lr_unfrozen / 100 << ", " << o.lr_unfrozen << ")), " << o.threads
+            << " threads, runs interleaved: " << o.runs << " each\n";
+  Phases ours, theirs;
+  std::vector<double> our_acc, their_acc;
+  for (int r = 0; r < o.runs; ++r) {
+    our_acc.push_back(run_strata(o, data, weights, ours));
+    their_acc.push_back(run_fastai(o, data, weights, theirs));
+  }
+  std::cout << "| phase (median seconds) | strata | fastai 2.7.13 | strata / fastai |\n|---|---|---|---|\n";
+  for (const std::string name : {"setup", "train_frozen", "valid_frozen", "train_unfrozen", "valid_unfrozen",
+                                 "fit_frozen", "fit_unfrozen", "total"}) {
+    const double a = median(ours[name]), b = median(theirs[name]);
+    std::cout << "| " << name << " | " << a << " | " << b << " | " << (b > 0 ? a / b : 0) << " |\n";
+  }
+  std::cout << "accuracy: strata " << median(our_acc) << ", fastai " << median(their_acc) << "\n";
+  return 0;
+}
