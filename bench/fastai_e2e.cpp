@@ -7,6 +7,7 @@
 //
 //   bench_fastai_e2e [--size 32] [--runs 2] [--per-class 200] [--threads 2] [--python python3]
 //                    [--pythonpath DIR] [--data DIR]
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -38,21 +39,38 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-// The seconds of each epoch's training and validation, named by the current `tag`.
+// Seconds of each fit's training and validation, and of the training steps' parts: forward, loss,
+// backward, optimizer step, and the time between batches (loader, batch transforms), summed per
+// run under the current `tag`: the same events as bench/fastai_e2e.py's PhaseTimer.
 class PhaseTimer : public strata::Callback {
  public:
-  explicit PhaseTimer(Phases& phases) : phases_(phases) {}
   std::string name() const override { return "phase_timer"; }
   int order() const override { return 99; }
-  void before_train(strata::Learner&) override { start_ = std::chrono::steady_clock::now(); }
-  void after_train(strata::Learner&) override { phases_["train_" + tag].push_back(seconds_since(start_)); }
-  void before_validate(strata::Learner&) override { start_ = std::chrono::steady_clock::now(); }
-  void after_validate(strata::Learner&) override { phases_["valid_" + tag].push_back(seconds_since(start_)); }
+  void before_train(strata::Learner&) override { start_ = last_ = now(); }
+  void after_train(strata::Learner&) override { sums["train_" + tag] += seconds(start_, now()); }
+  void before_validate(strata::Learner&) override { start_ = now(); }
+  void after_validate(strata::Learner&) override { sums["valid_" + tag] += seconds(start_, now()); }
+  void before_batch(strata::Learner& l) override { part(l, "between"); }
+  void after_pred(strata::Learner& l) override { part(l, "forward"); }
+  void after_loss(strata::Learner& l) override { part(l, "loss"); }
+  void before_backward(strata::Learner& l) override { part(l, "loss"); }
+  void after_backward(strata::Learner& l) override { part(l, "backward"); }
+  void before_step(strata::Learner& l) override { part(l, "other"); }
+  void after_step(strata::Learner& l) override { part(l, "step"); }
+  void after_batch(strata::Learner& l) override { part(l, "other"); }
   std::string tag;
+  std::map<std::string, double> sums;
 
  private:
-  Phases& phases_;
-  std::chrono::steady_clock::time_point start_;
+  using Clock = std::chrono::steady_clock;
+  static Clock::time_point now() { return Clock::now(); }
+  static double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+  void part(const strata::Learner& l, const std::string& name) {
+    const auto t = now();
+    if (l.training) sums[name + "_" + tag] += seconds(last_, t);
+    last_ = t;
+  }
+  Clock::time_point start_, last_;
 };
 
 // examples/pets_siamese's flow on `data` with the body in `weights`; returns the final accuracy.
@@ -75,7 +93,7 @@ double run_strata(const Options& o, const fs::path& data, const fs::path& weight
   strata::load_state_dict(*arch.module, weights, /*strict=*/false);
   auto encoder = strata::create_body(arch.layers, strata::BodyOptions().cut(-2));
   auto head = strata::create_head(strata::num_features_model(encoder) * 2, 2, strata::HeadOptions().ps({0.5}));
-  auto timer = std::make_shared<PhaseTimer>(phases);
+  auto timer = std::make_shared<PhaseTimer>();
   strata::Learner learn(dls, strata::SiameseModel(encoder, head),
                         strata::LearnerOptions()
                             .loss_func(strata::CrossEntropyLossFlat())
@@ -96,6 +114,7 @@ double run_strata(const Options& o, const fs::path& data, const fs::path& weight
   learn.fit_one_cycle(o.unfrozen, strata::slice(o.lr_unfrozen / 100, o.lr_unfrozen));
   phases["fit_unfrozen"].push_back(seconds_since(t));
   phases["total"].push_back(seconds_since(start));
+  for (const auto& [name, seconds] : timer->sums) phases[name].push_back(seconds);
   return learn.recorder().final_record().back().value_or(0.0);
 }
 
@@ -161,10 +180,13 @@ int main(int argc, char** argv) {
     their_acc.push_back(run_fastai(o, data, weights, theirs));
   }
   std::cout << "| phase (median seconds) | strata | fastai 2.7.13 | strata / fastai |\n|---|---|---|---|\n";
-  for (const std::string name : {"setup", "train_frozen", "valid_frozen", "train_unfrozen", "valid_unfrozen",
-                                 "fit_frozen", "fit_unfrozen", "total"}) {
+  for (const std::string name :
+       {"setup", "train_frozen", "forward_frozen", "loss_frozen", "backward_frozen", "step_frozen", "other_frozen",
+        "between_frozen", "valid_frozen", "train_unfrozen", "forward_unfrozen", "loss_unfrozen", "backward_unfrozen",
+        "step_unfrozen", "other_unfrozen", "between_unfrozen", "valid_unfrozen", "fit_frozen", "fit_unfrozen",
+        "total"}) {
     const double a = median(ours[name]), b = median(theirs[name]);
-    std::cout << "| " << name << " | " << a << " | " << b << " | " << (b > 0 ? a / b : 0) << " |\n";
+    std::cout << fmt::format("| {} | {:.2f} | {:.2f} | {:.2f} |\n", name, a, b, b > 0 ? a / b : 0.0);
   }
   std::cout << "accuracy: strata " << median(our_acc) << ", fastai " << median(their_acc) << "\n";
   return 0;

@@ -75,13 +75,30 @@ def siamese_splitter(model):
     return [params(model.encoder), params(model.head)]
 
 
-class PhaseTimer(Callback):  # seconds of each epoch's training and validation
+class PhaseTimer(Callback):
+    "Seconds of each epoch's training and validation, and of the training steps' parts: forward,\n"
+    "loss, backward, optimizer step, and the time between batches (loader, batch transforms)."
     order = 99
 
-    def before_train(self): self.t = time.perf_counter()
+    def before_train(self): self.t = self.last = time.perf_counter()
     def after_train(self): phases.append((f"train_{self.tag}", time.perf_counter() - self.t))
     def before_validate(self): self.t = time.perf_counter()
     def after_validate(self): phases.append((f"valid_{self.tag}", time.perf_counter() - self.t))
+
+    def part(self, name):
+        now = time.perf_counter()
+        if self.training:
+            phases.append((f"{name}_{self.tag}", now - self.last))
+        self.last = now
+
+    def before_batch(self): self.part("between")
+    def after_pred(self): self.part("forward")
+    def after_loss(self): self.part("loss")
+    def before_backward(self): self.part("loss")
+    def after_backward(self): self.part("backward")
+    def before_step(self): self.part("other")
+    def after_step(self): self.part("step")
+    def after_batch(self): self.part("other")
 
 
 phases = []
@@ -113,7 +130,10 @@ with learn.no_bar(), learn.no_logging():
 fit_unfrozen = time.perf_counter() - t
 
 print(f"phase setup {setup:.4f}")
+totals = {}
 for name, seconds in phases:
+    totals[name] = totals.get(name, 0.0) + seconds
+for name, seconds in totals.items():
     print(f"phase {name} {seconds:.4f}")
 print(f"phase fit_frozen {fit_frozen:.4f}")
 print(f"phase fit_unfrozen {fit_unfrozen:.4f}")
