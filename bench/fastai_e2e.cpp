@@ -2,7 +2,9 @@
 // examples/pets_siamese runs its embedded default (Fashion-MNIST laid out like Pets, a resnet18
 // body pretrained here on other classes), from the files to the last epoch, in strata and in
 // fastai (bench/fastai_e2e.py), interleaved (strata, fastai, strata, ...), both on the same
-// number of threads. Prints every phase's median seconds and the ratio strata / fastai.
+// number of threads. Each run is a process of its own, timed from outside (`wall`: start-up,
+// LibTorch's or Python's imports included) and from inside (the phases, the same events on both
+// sides). Prints every phase's median seconds and the ratio strata / fastai.
 // bench/fastai_e2e.sh installs fastai into a private folder and runs this.
 //
 //   bench_fastai_e2e [--size 32] [--runs 2] [--per-class 200] [--threads 2] [--python python3]
@@ -29,8 +31,9 @@ struct Options {
   int size = 32, runs = 2, per_class = 200, threads = 2, bs = 64, frozen = 4, unfrozen = 1;
   double lr = 3e-3, lr_unfrozen = 1e-4;
   std::uint64_t seed = 42;
-  std::string python = "/usr/bin/python3", pythonpath;
-  fs::path data = fs::temp_directory_path() / "strata-bench-fastai-e2e";
+  std::string python = "/usr/bin/python3", pythonpath, self;
+  fs::path data = fs::temp_directory_path() / "strata-bench-fastai-e2e", weights;
+  bool child = false;  // run strata's side once and print its phases, as fastai_e2e.py does
 };
 
 using Phases = std::map<std::string, std::vector<double>>;
@@ -118,13 +121,12 @@ double run_strata(const Options& o, const fs::path& data, const fs::path& weight
   return learn.recorder().final_record().back().value_or(0.0);
 }
 
-// bench/fastai_e2e.py's `phase NAME SECONDS` lines into `phases`; returns its accuracy.
-double run_fastai(const Options& o, const fs::path& data, const fs::path& weights, Phases& phases) {
-  std::ostringstream cmd;
-  cmd << (o.pythonpath.empty() ? "" : "PYTHONPATH=" + o.pythonpath + " ") << o.python << " " << STRATA_BENCH_DIR
-      << "/fastai_e2e.py " << data.string() << " " << weights.string() << " " << o.size << " " << o.bs << " "
-      << o.frozen << " " << o.unfrozen << " " << o.lr << " " << o.lr_unfrozen << " " << o.seed << " " << o.threads;
-  std::istringstream out(strata_bench::shell(cmd.str()));
+// Runs `command` as a process, adds its `phase NAME SECONDS` lines and its wall time to `phases`;
+// returns the accuracy it printed.
+double run_process(const std::string& command, Phases& phases) {
+  const auto start = std::chrono::steady_clock::now();
+  std::istringstream out(strata_bench::shell(command));
+  phases["wall"].push_back(seconds_since(start));
   double accuracy = -1;
   for (std::string word; out >> word;) {
     if (word == "phase") {
@@ -136,8 +138,15 @@ double run_fastai(const Options& o, const fs::path& data, const fs::path& weight
       out >> accuracy;
     }
   }
-  if (accuracy < 0) throw std::runtime_error("fastai_e2e.py printed no accuracy: " + cmd.str());
+  if (accuracy < 0) throw std::runtime_error("no accuracy printed by: " + command);
   return accuracy;
+}
+
+std::string arguments(const Options& o, const fs::path& data, const fs::path& weights) {
+  std::ostringstream a;
+  a << data.string() << " " << weights.string() << " " << o.size << " " << o.bs << " " << o.frozen << " "
+    << o.unfrozen << " " << o.lr << " " << o.lr_unfrozen << " " << o.seed << " " << o.threads;
+  return a.str();
 }
 
 double median(std::vector<double> v) {
@@ -149,8 +158,18 @@ double median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string k = argv[i], v = argv[i + 1];
+  o.self = fs::canonical("/proc/self/exe").string();
+  for (int i = 1; i < argc; ++i) {
+    const std::string k = argv[i];
+    if (k == "--child") {
+      o.child = true;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::cerr << "option " << k << " needs a value\n";
+      return 2;
+    }
+    const std::string v = argv[++i];
     if (k == "--size") o.size = std::stoi(v);
     else if (k == "--runs") o.runs = std::stoi(v);
     else if (k == "--per-class") o.per_class = std::stoi(v);
@@ -158,12 +177,21 @@ int main(int argc, char** argv) {
     else if (k == "--python") o.python = v;
     else if (k == "--pythonpath") o.pythonpath = v;
     else if (k == "--data") o.data = v;
+    else if (k == "--weights") o.weights = v;
     else {
       std::cerr << "unknown option " << k << "\n";
       return 2;
     }
   }
-  at::set_num_threads(o.threads);
+  if (o.child) {  // one run of strata's side, timed phases on stdout
+    const auto start = std::chrono::steady_clock::now();
+    at::set_num_threads(o.threads);
+    Phases phases;
+    const double accuracy = run_strata(o, o.data, o.weights, phases);
+    for (const auto& [name, seconds] : phases) std::cout << "phase " << name << " " << seconds.at(0) << "\n";
+    std::cout << "phase process " << seconds_since(start) << "\naccuracy " << accuracy << "\n";
+    return 0;
+  }
   PretrainOptions pretrain;
   pretrain.size = o.size;
   const fs::path weights = pretrained_body(o.data / std::to_string(o.size), pretrain);
@@ -172,19 +200,24 @@ int main(int argc, char** argv) {
             << " Fashion-MNIST images, " << o.size << " px, resnet18 body pretrained on other classes, bs " << o.bs
             << ", freeze + fit_one_cycle(" << o.frozen << ", " << o.lr << ") + unfreeze + fit_one_cycle(" << o.unfrozen
             << ", slice(" << o.lr_unfrozen / 100 << ", " << o.lr_unfrozen << ")), " << o.threads
-            << " threads, runs interleaved: " << o.runs << " each\n";
+            << " threads, each run a process, interleaved: " << o.runs << " each\n";
+  const std::string ours_cmd = fmt::format("{} --child --data {} --weights {} --size {} --threads {}", o.self,
+                                           data.string(), weights.string(), o.size, o.threads);
+  const std::string theirs_cmd =
+      (o.pythonpath.empty() ? "" : "PYTHONPATH=" + o.pythonpath + " ") + o.python + " " + STRATA_BENCH_DIR +
+      "/fastai_e2e.py " + arguments(o, data, weights);
   Phases ours, theirs;
   std::vector<double> our_acc, their_acc;
   for (int r = 0; r < o.runs; ++r) {
-    our_acc.push_back(run_strata(o, data, weights, ours));
-    their_acc.push_back(run_fastai(o, data, weights, theirs));
+    our_acc.push_back(run_process(ours_cmd, ours));
+    their_acc.push_back(run_process(theirs_cmd, theirs));
   }
   std::cout << "| phase (median seconds) | strata | fastai 2.7.13 | strata / fastai |\n|---|---|---|---|\n";
   for (const std::string name :
        {"setup", "train_frozen", "forward_frozen", "loss_frozen", "backward_frozen", "step_frozen", "other_frozen",
         "between_frozen", "valid_frozen", "train_unfrozen", "forward_unfrozen", "loss_unfrozen", "backward_unfrozen",
         "step_unfrozen", "other_unfrozen", "between_unfrozen", "valid_unfrozen", "fit_frozen", "fit_unfrozen",
-        "total"}) {
+        "total", "wall"}) {
     const double a = median(ours[name]), b = median(theirs[name]);
     std::cout << fmt::format("| {} | {:.2f} | {:.2f} | {:.2f} |\n", name, a, b, b > 0 ? a / b : 0.0);
   }

@@ -15,3 +15,4 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 "$build/bench/bench_channels_last"
 "$build/bench/bench_threads"
 "$build/bench/bench_siamese_epoch"
+echo "bench/fastai_e2e.sh compares the whole Siamese walk-through with the real fastai (installs it privately)"
